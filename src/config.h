@@ -1,0 +1,105 @@
+/*
+ * The configuration: one INI file.  Every setting is listed once, in the
+ * table in config_keys.c, with its default, whether it can change on reload
+ * and its documentation; the sample config is generated from that table.
+ */
+#ifndef CXPIPE_CONFIG_H
+#define CXPIPE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_SOURCES	64
+
+enum spool_sync {
+	SPOOL_SYNC_ALWAYS = 0,
+	SPOOL_SYNC_INTERVAL,
+	SPOOL_SYNC_NEVER
+};
+
+enum storm_action {
+	STORM_RETRY = 0,
+	STORM_EXIT
+};
+
+struct source_conf {
+	char		*name;
+	char		*type;		/* "ndjson" */
+	char		*path;		/* file, or "-" for stdin */
+	char		*family;
+	int		 lineno;
+};
+
+struct config {
+	char		*path;
+
+	/* [cxpipe] */
+	char		*user;
+	char		*spool_dir;
+	char		*control_socket;
+	char		*pidfile;
+	char		*log;
+	char		*log_level;
+	char		*schema_dir;
+	char		*spool_sync;
+	int64_t		 spool_sync_interval_ms;
+	int64_t		 spool_max_bytes;
+	int64_t		 spool_segment_bytes;
+	int64_t		 restart_max;
+	int64_t		 restart_period_ms;
+	int64_t		 restart_backoff_max_ms;
+	char		*on_restart_storm;
+	int64_t		 stop_timeout_ms;
+	int64_t		 inflight_max;
+
+	/* [postgres] */
+	char		*pg_conninfo;
+	int64_t		 batch_size;
+	int64_t		 batch_delay_ms;
+	int64_t		 reconnect_max_ms;
+
+	/* [http] */
+	char		*http_listen;
+	char		*http_token_file;
+	int64_t		 http_max_body;
+
+	/* [alert] */
+	int64_t		 alert_max_keys;
+
+	struct source_conf sources[CONFIG_MAX_SOURCES];
+	int		 nsources;
+
+	/* Derived by config_check. */
+	int		 log_level_num;
+	enum spool_sync	 spool_sync_mode;
+	enum storm_action storm_action;
+};
+
+/* Which processes must restart when a setting changes on reload. */
+#define RELOAD_LIVE		0x00	/* applied live */
+#define RELOAD_INGEST		0x01
+#define RELOAD_VALIDATE		0x02
+#define RELOAD_PGSINK		0x04
+#define RELOAD_ALERT		0x08
+#define RELOAD_DAEMON		0x80	/* only a daemon restart applies it */
+
+/* Parses text (read from path) into a new config.  On error returns NULL and
+ * writes "path:line: why" into err. */
+struct config	*config_parse_text(const char *text, const char *path,
+		    char *err, size_t errlen);
+/* Reads and parses a file; the text it read is returned in *textp (caller frees). */
+struct config	*config_load(const char *path, char **textp, char *err, size_t errlen);
+void		 config_free(struct config *);
+/* Bitmask of RELOAD_* for the settings that differ between a and b.  Names of
+ * daemon-restart settings that differ are written to why. */
+int		 config_diff(const struct config *a, const struct config *b,
+		    char *why, size_t whylen);
+/* Prints the documented sample config (every key with its default). */
+void		 config_print_sample(FILE *);
+/* Reads a secret from a file: first line, trailing newline removed.  Returns
+ * a new string the caller frees, or NULL with err set. */
+char		*config_read_secret_file(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,92 @@
+#include "autoconf.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "config.h"
+#include "config_keys.h"
+
+#define C(f)	offsetof(struct config, f)
+#define S(f)	offsetof(struct source_conf, f)
+#define NOLIM	0, 0
+
+/*
+ * Every setting, in the order the sample config documents them.  `reload`
+ * says which processes restart when the setting changes on reload.
+ */
+const struct config_key config_keys[] = {
+	{ "cxpipe", "user", KT_STRING, C(user), NULL, NOLIM, 0, NULL, RELOAD_DAEMON,
+	  "Unprivileged user the daemon switches to after start (unset: stay as started)." },
+	{ "cxpipe", "spool_dir", KT_STRING, C(spool_dir), "/var/lib/cxpipe/spool", NOLIM, 0, NULL, RELOAD_DAEMON,
+	  "Directory of the spool: every accepted event stays here until PostgreSQL has committed it." },
+	{ "cxpipe", "spool_sync", KT_ENUM, C(spool_sync), "interval", NOLIM, 0, "always|interval|never", RELOAD_INGEST,
+	  "When the spool is fsync'ed: always (before an event is acknowledged), interval, or never (left to the kernel)." },
+	{ "cxpipe", "spool_sync_interval", KT_DURATION, C(spool_sync_interval_ms), "200ms", 1, 3600000, 1, NULL, RELOAD_LIVE,
+	  "With spool_sync = interval: how often the spool is fsync'ed." },
+	{ "cxpipe", "spool_max_bytes", KT_BYTES, C(spool_max_bytes), "1G", 1048576, INT64_MAX, 0, NULL, RELOAD_LIVE,
+	  "Size limit of the spool; when reached, ingest stops reading and HTTP answers 503." },
+	{ "cxpipe", "spool_segment_bytes", KT_BYTES, C(spool_segment_bytes), "16M", 65536, 1073741824, 0, NULL, RELOAD_INGEST,
+	  "Size at which the spool starts a new segment file." },
+	{ "cxpipe", "control_socket", KT_STRING, C(control_socket), "/run/cxpipe/cxpipe.sock", NOLIM, 0, NULL, RELOAD_DAEMON,
+	  "Unix socket that cxpipectl talks to (mode 0660)." },
+	{ "cxpipe", "pidfile", KT_STRING, C(pidfile), "/run/cxpipe/cxpiped.pid", NOLIM, 0, NULL, RELOAD_DAEMON,
+	  "File holding the master's pid; a second daemon refuses to start while it is held." },
+	{ "cxpipe", "log", KT_STRING, C(log), "syslog", NOLIM, 0, NULL, RELOAD_DAEMON,
+	  "Where logs go: syslog, stderr, or a file path (reopened on SIGUSR1)." },
+	{ "cxpipe", "log_level", KT_ENUM, C(log_level), "info", NOLIM, 0, "error|warn|info|debug", RELOAD_LIVE,
+	  "Least important level that is logged." },
+	{ "cxpipe", "schema_dir", KT_STRING, C(schema_dir), SCHEMADIR, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "Directory of the JSON Schemas, one FAMILY.json per event family." },
+	{ "cxpipe", "restart_max", KT_INT, C(restart_max), "5", 1, 1000, 0, NULL, RELOAD_LIVE,
+	  "More than this many restarts of one worker within restart_period marks it failed." },
+	{ "cxpipe", "restart_period", KT_DURATION, C(restart_period_ms), "60s", 1000, 86400000, 1000, NULL, RELOAD_LIVE,
+	  "Window for restart_max." },
+	{ "cxpipe", "restart_backoff_max", KT_DURATION, C(restart_backoff_max_ms), "30s", 100, 3600000, 1000, NULL, RELOAD_LIVE,
+	  "Longest delay before restarting a worker that keeps dying soon after start." },
+	{ "cxpipe", "on_restart_storm", KT_ENUM, C(on_restart_storm), "retry", NOLIM, 0, "retry|exit", RELOAD_LIVE,
+	  "When a worker is marked failed: keep retrying at the longest delay, or exit non-zero so init restarts the daemon." },
+	{ "cxpipe", "stop_timeout", KT_DURATION, C(stop_timeout_ms), "30s", 100, 3600000, 1000, NULL, RELOAD_LIVE,
+	  "On stop, how long the pipeline may take to commit what it holds before workers are killed." },
+	{ "cxpipe", "inflight_max", KT_INT, C(inflight_max), "20000", 100, 10000000, 0, NULL, RELOAD_INGEST,
+	  "Events sent downstream from the spool and not yet committed, at most." },
+
+	{ "postgres", "conninfo", KT_STRING, C(pg_conninfo), "", NOLIM, 0, NULL, RELOAD_PGSINK,
+	  "libpq connection string (https://www.postgresql.org/docs/current/libpq-connect.html); empty uses the PG* environment." },
+	{ "postgres", "batch_size", KT_INT, C(batch_size), "500", 1, 100000, 0, NULL, RELOAD_LIVE,
+	  "Rows per transaction, at most." },
+	{ "postgres", "batch_delay_ms", KT_DURATION, C(batch_delay_ms), "20ms", 0, 60000, 1, NULL, RELOAD_LIVE,
+	  "How long a partial batch waits for more rows before it is committed." },
+	{ "postgres", "reconnect_max", KT_DURATION, C(reconnect_max_ms), "10s", 100, 600000, 1000, NULL, RELOAD_LIVE,
+	  "Longest delay between reconnection attempts while PostgreSQL is down." },
+
+	{ "http", "listen", KT_STRING, C(http_listen), NULL, NOLIM, 0, NULL, RELOAD_INGEST,
+	  "ADDRESS:PORT of the HTTP ingest endpoint (POST /v1/events[/FAMILY]); unset: no endpoint." },
+	{ "http", "token_file", KT_STRING, C(http_token_file), NULL, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "File holding the bearer token that POSTs must present (required with listen)." },
+	{ "http", "max_body", KT_BYTES, C(http_max_body), "8M", 1024, 268435456, 0, NULL, RELOAD_LIVE,
+	  "Largest request body accepted; larger gets 413." },
+
+	{ "alert", "max_keys", KT_INT, C(alert_max_keys), "10000", 1, 10000000, 0, NULL, RELOAD_LIVE,
+	  "Most distinct aggregate keys kept; the least recently seen is evicted." },
+
+	{ "source", "type", KT_ENUM, S(type), NULL, NOLIM, 0, "ndjson", RELOAD_INGEST,
+	  "[source NAME] kind of source: ndjson replays a file or stdin once." },
+	{ "source", "path", KT_STRING, S(path), NULL, NOLIM, 0, NULL, RELOAD_INGEST,
+	  "File to replay, or - for standard input; its read position is durable." },
+	{ "source", "family", KT_ENUM, S(family), "interaction", NOLIM, 0, "interaction", RELOAD_INGEST,
+	  "Event family of the source's lines." },
+};
+
+const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
+
+const struct config_key *
+config_key_find(const char *section, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}

@@ -1,0 +1,239 @@
+# Shared helpers for the end-to-end tests: a private directory, PostgreSQL,
+# config, daemon, and assertions.  Each test sources this file, calls
+# tl_setup, and is cleaned up by the EXIT trap whatever happens.
+# shellcheck shell=bash
+
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+CXPIPED=$top_builddir/cxpiped
+CXPIPECTL=$top_builddir/cxpipectl
+CXSIM=$top_builddir/cxpipe-sim
+PGSH=$top_srcdir/scripts/pg.sh
+
+TL_NAME=$(basename "$0" .sh)
+TL_PGDIR=
+TL_OWN_PG=0
+TL_DAEMON_PID=
+TL_FAILED=0
+
+tl_log() { printf '%s: %s\n' "$TL_NAME" "$*" >&2; }
+
+# Ends the test as failed, with the daemon's log tail for context.
+fail() {
+	tl_log "FAIL: $*"
+	if [ -n "${TL_DIR:-}" ] && [ -f "$TL_DIR/cxpiped.log" ]; then
+		echo "--- last lines of cxpiped.log ---" >&2
+		tail -n 40 "$TL_DIR/cxpiped.log" >&2
+	fi
+	exit 1
+}
+
+tl_cleanup() {
+	local rc=$?
+	if [ -n "$TL_DAEMON_PID" ] && kill -0 "$TL_DAEMON_PID" 2>/dev/null; then
+		kill -TERM "$TL_DAEMON_PID" 2>/dev/null
+		for _ in $(seq 1 100); do
+			kill -0 "$TL_DAEMON_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$TL_DAEMON_PID" 2>/dev/null
+	fi
+	if [ "$TL_OWN_PG" = 1 ] && [ -n "$TL_PGDIR" ]; then
+		"$PGSH" kill "$TL_PGDIR" >/dev/null 2>&1 || true
+	elif [ -n "${TL_DB:-}" ] && [ -n "${CXPIPE_TEST_PGDIR:-}" ]; then
+		tl_psql_admin -c "DROP DATABASE IF EXISTS $TL_DB" >/dev/null 2>&1 || true
+	fi
+	if [ "$rc" -eq 0 ] && [ -n "${TL_DIR:-}" ] && [ -z "${TL_KEEP:-}" ]; then
+		rm -rf "$TL_DIR"
+	elif [ -n "${TL_DIR:-}" ]; then
+		tl_log "kept $TL_DIR for inspection"
+	fi
+	exit "$rc"
+}
+
+tl_setup() {
+	TL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cxpipe-$TL_NAME.XXXXXX")
+	chmod 755 "$TL_DIR"
+	trap tl_cleanup EXIT
+	trap 'exit 1' INT TERM
+	for b in "$CXPIPED" "$CXPIPECTL" "$CXSIM"; do
+		[ -x "$b" ] || fail "$b is not built"
+	done
+}
+
+# psql as the cluster owner against the maintenance database.
+tl_psql_admin() {
+	psql -X -q -v ON_ERROR_STOP=1 "$(cat "$TL_PGDIR/conninfo.admin")" "$@"
+}
+
+# psql against this test's database; prints unaligned tuples.
+tl_psql() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 "$TL_CONNINFO" "$@"
+}
+
+# A database of the test's own: in the PostgreSQL that scripts/check started
+# (CXPIPE_TEST_PGDIR), or in a cluster the test starts itself.
+tl_pg_start() {
+	local admin
+	if [ -n "${CXPIPE_TEST_PGDIR:-}" ]; then
+		TL_PGDIR=$CXPIPE_TEST_PGDIR
+		admin=$("$PGSH" conninfo "$TL_PGDIR")
+	else
+		TL_PGDIR=$TL_DIR/pg
+		TL_OWN_PG=1
+		admin=$("$PGSH" start "$TL_PGDIR") || fail "cannot start PostgreSQL"
+	fi
+	echo "$admin" >"$TL_PGDIR/conninfo.admin.$$"
+	mv "$TL_PGDIR/conninfo.admin.$$" "$TL_PGDIR/conninfo.admin"
+	TL_DB=cxtest_${TL_NAME//[^a-z0-9]/_}_$$
+	tl_psql_admin -c "CREATE DATABASE $TL_DB" >/dev/null || fail "createdb"
+	TL_CONNINFO=${admin%dbname=*}dbname=$TL_DB
+}
+
+tl_pg_stop() { "$PGSH" stop "$TL_PGDIR" >/dev/null; }
+tl_pg_restart() { "$PGSH" start "$TL_PGDIR" >/dev/null || fail "cannot restart PostgreSQL"; }
+
+# A free TCP port on 127.0.0.1.
+tl_free_port() {
+	local p
+	for _ in $(seq 1 50); do
+		p=$((20000 + RANDOM % 30000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	fail "no free port"
+}
+
+# Writes $TL_DIR/cxpipe.conf; extra lines for any section come on stdin as
+# "[section]" blocks appended at the end (later keys win in libinih order).
+tl_write_config() {
+	TL_PORT=${TL_PORT:-$(tl_free_port)}
+	TL_TOKEN=test-token-$$-$RANDOM
+	printf '%s\n' "$TL_TOKEN" >"$TL_DIR/http.token"
+	chmod 600 "$TL_DIR/http.token"
+	TL_CONF=$TL_DIR/cxpipe.conf
+	TL_SOCK=$TL_DIR/ctl.sock
+	{
+		cat <<EOF2
+[cxpipe]
+spool_dir = $TL_DIR/spool
+control_socket = $TL_SOCK
+pidfile = $TL_DIR/cxpiped.pid
+log = $TL_DIR/cxpiped.log
+log_level = ${TL_LOG_LEVEL:-info}
+schema_dir = $top_srcdir/etc/schemas
+spool_sync = ${TL_SPOOL_SYNC:-interval}
+stop_timeout = 20s
+${TL_CXPIPE_EXTRA:-}
+
+[postgres]
+conninfo = ${TL_CONNINFO:-host=/nonexistent dbname=none}
+batch_size = ${TL_BATCH_SIZE:-500}
+batch_delay_ms = 20ms
+reconnect_max = 2s
+${TL_POSTGRES_EXTRA:-}
+
+[http]
+listen = 127.0.0.1:$TL_PORT
+token_file = $TL_DIR/http.token
+max_body = ${TL_MAX_BODY:-8M}
+EOF2
+		if [ ! -t 0 ]; then cat; fi
+	} >"$TL_CONF"
+}
+
+ctl() { "$CXPIPECTL" -s "$TL_SOCK" "$@"; }
+
+# Waits until "$@" succeeds, up to $TL_WAIT seconds (default 30).
+tl_wait() {
+	local deadline=$((SECONDS + ${TL_WAIT:-30}))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.1
+	done
+}
+
+# Starts the daemon in the foreground (as a child of the test) and waits
+# until every worker is running.
+tl_start_daemon() {
+	"$CXPIPED" -f -c "$TL_CONF" 2>>"$TL_DIR/cxpiped.stderr" &
+	TL_DAEMON_PID=$!
+	tl_wait tl_all_running || fail "daemon did not come up"
+}
+
+tl_all_running() {
+	local out
+	out=$(ctl status 2>/dev/null) || return 1
+	[ "$(printf '%s\n' "$out" | grep -c ' running ')" -eq 4 ]
+}
+
+# Stops the daemon with SIGTERM and waits for its exit status.
+tl_stop_daemon() {
+	local rc=0
+	kill -TERM "$TL_DAEMON_PID" 2>/dev/null || return 0
+	wait "$TL_DAEMON_PID" || rc=$?
+	TL_DAEMON_PID=
+	return "$rc"
+}
+
+# A worker's pid from `cxpipectl status --json`.
+tl_worker_pid() {
+	ctl status --json | tr -d ' \n' | grep -o "\"role\":\"$1\",\"pid\":[0-9]*" | grep -o '[0-9]*$'
+}
+
+# One counter of one worker from `cxpipectl stats --json`.
+tl_stat() {
+	ctl stats --json | tr -d ' \n' |
+	    sed -n "s/.*\"$1\":{[^}]*\"$2\":\\([0-9]*\\).*/\\1/p"
+}
+
+# Posts an NDJSON file in chunks of $2 lines; fails on any answer but 202.
+tl_post_file() {
+	local file=$1 chunk=${2:-1000} part code
+	mkdir -p "$TL_DIR/chunks"
+	rm -f "$TL_DIR/chunks/"*
+	split -l "$chunk" -d -a 5 "$file" "$TL_DIR/chunks/c"
+	for part in "$TL_DIR/chunks/"c*; do
+		while :; do
+			code=$(curl -s -o "$TL_DIR/post.out" -w '%{http_code}' \
+			    -H "Authorization: Bearer $TL_TOKEN" \
+			    -H 'Content-Type: application/x-ndjson' \
+			    --data-binary "@$part" "http://127.0.0.1:$TL_PORT/v1/events") || code=000
+			case "$code" in
+			202) break ;;
+			503|000) sleep 0.2 ;;
+			*) fail "POST $part: HTTP $code: $(cat "$TL_DIR/post.out")" ;;
+			esac
+		done
+	done
+}
+
+# Waits until pgsink has committed everything ingest accepted.
+tl_wait_committed() {
+	local t=${1:-120}
+	TL_WAIT=$t tl_wait tl_is_drained || fail "pipeline did not commit everything within ${t}s"
+}
+
+tl_is_drained() {
+	local recs
+	recs=$(tl_stat ingest spool_records)
+	[ -n "$recs" ] && [ "$recs" -eq 0 ]
+}
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-values differ}: expected '$1', got '$2'"
+}
+
+# Runs a command and checks its exit status.
+assert_status() {
+	local want=$1 rc=0
+	shift
+	"$@" >"$TL_DIR/out" 2>&1 || rc=$?
+	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, expected $want: $(head -c 600 "$TL_DIR/out")"
+}
+
+assert_grep() {
+	grep -q -e "$1" "$2" || fail "'$1' not found in $2: $(head -c 600 "$2")"
+}

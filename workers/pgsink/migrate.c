@@ -1,0 +1,237 @@
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "xmalloc.h"
+#include "migrate.h"
+#include "pg_conn.h"
+
+/*
+ * Migration 1: the interaction table, dead letters and offsets.
+ *
+ * cxone_events may already exist as the tutorial's table (id serial,
+ * varchar columns, no revision/source/seq): CREATE ... IF NOT EXISTS leaves
+ * it and its data alone, the ALTER adds whatever columns it lacks, and the
+ * DO block adds a unique index on idempotency_key when none exists (ON
+ * CONFLICT needs one).  On a table created here both are no-ops.
+ */
+static const char *const migration_1[] = {
+	"CREATE TABLE IF NOT EXISTS cxone_events ("
+	" id bigserial PRIMARY KEY,"
+	" interaction_id text NOT NULL,"
+	" \"timestamp\" timestamptz NOT NULL,"
+	" type text NOT NULL,"
+	" idempotency_key text NOT NULL UNIQUE,"
+	" duration numeric,"
+	" disposition text,"
+	" queue_name text,"
+	" agent_id text,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" updated_at timestamptz NOT NULL DEFAULT now(),"
+	" revision integer NOT NULL DEFAULT 1,"
+	" source text,"
+	" seq bigint)",
+
+	"ALTER TABLE cxone_events"
+	" ADD COLUMN IF NOT EXISTS duration numeric,"
+	" ADD COLUMN IF NOT EXISTS disposition text,"
+	" ADD COLUMN IF NOT EXISTS queue_name text,"
+	" ADD COLUMN IF NOT EXISTS agent_id text,"
+	" ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now(),"
+	" ADD COLUMN IF NOT EXISTS updated_at timestamptz NOT NULL DEFAULT now(),"
+	" ADD COLUMN IF NOT EXISTS revision integer NOT NULL DEFAULT 1,"
+	" ADD COLUMN IF NOT EXISTS source text,"
+	" ADD COLUMN IF NOT EXISTS seq bigint",
+
+	"DO $$ BEGIN"
+	" IF NOT EXISTS (SELECT 1 FROM pg_index i"
+	"  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
+	"  WHERE i.indrelid = 'cxone_events'::regclass AND i.indisunique"
+	"  AND i.indnkeyatts = 1 AND i.indpred IS NULL AND i.indexprs IS NULL"
+	"  AND a.attname = 'idempotency_key') THEN"
+	"  CREATE UNIQUE INDEX cxone_events_idempotency_key_key"
+	"   ON cxone_events (idempotency_key);"
+	" END IF;"
+	" END $$",
+
+	"CREATE TABLE IF NOT EXISTS cxpipe_dead_letters ("
+	" id bigserial PRIMARY KEY,"
+	" source text NOT NULL,"
+	" seq bigint NOT NULL,"
+	" received_at timestamptz NOT NULL,"
+	" reason text NOT NULL,"
+	" payload text,"
+	" UNIQUE (source, seq))",
+
+	"CREATE TABLE IF NOT EXISTS cxpipe_offsets ("
+	" source text PRIMARY KEY,"
+	" seq bigint NOT NULL,"
+	" updated_at timestamptz NOT NULL DEFAULT now())",
+
+	NULL
+};
+
+/* Every migration, in order: index i is version i + 1.  Forward only: a
+ * released migration is never edited, a change is a new one. */
+static const char *const *const migrations[] = {
+	migration_1,
+};
+#define MIGRATE_LATEST	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* Statements of the first round trip; the version query is the last. */
+#define MIGRATE_Q_ENCODING	3
+#define MIGRATE_Q_VERSION	4
+
+struct migrate {
+	struct pg_conn	*pc;
+	migrate_done_cb	 done;
+	void		*arg;
+	bool		 warned_newer;
+	bool		 warned_encoding;
+};
+
+struct migrate *
+migrate_new(struct pg_conn *pc, migrate_done_cb done, void *arg)
+{
+	struct migrate	*m;
+
+	m = xcalloc(1, sizeof(*m));
+	m->pc = pc;
+	m->done = done;
+	m->arg = arg;
+	return m;
+}
+
+void
+migrate_free(struct migrate *m)
+{
+	free(m);
+}
+
+int
+migrate_latest(void)
+{
+	return MIGRATE_LATEST;
+}
+
+/* Checks every result of a step; on the first failure resets the
+ * connection with what failed and returns -1. */
+static int
+migrate_check(struct migrate *m, const char *step, PGresult **res, int n)
+{
+	char	 msg[512], why[700];
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (pg_result_ok(res[i]))
+			continue;
+		pg_result_message(res[i], msg, sizeof(msg));
+		snprintf(why, sizeof(why), "schema %s failed (statement %d): %s%s%s",
+		    step, i + 1, pg_result_sqlstate(res[i]),
+		    *pg_result_sqlstate(res[i]) ? ": " : "", msg);
+		pg_conn_reset(m->pc, why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses the single integer a query returned; -1 if it is not one. */
+static long long
+migrate_value(const PGresult *r)
+{
+	const char	*s;
+	char		*end;
+	long long	 v;
+
+	if (PQntuples(r) != 1 || PQnfields(r) != 1 || PQgetisnull(r, 0, 0))
+		return -1;
+	s = PQgetvalue(r, 0, 0);
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0)
+		return -1;
+	return v;
+}
+
+/* Second round trip done: the migrations are committed. */
+static void
+migrate_apply_done_cb(void *arg, PGresult **res, int n)
+{
+	struct migrate	*m = arg;
+	long long	 committed;
+
+	if (migrate_check(m, "migration", res, n) == -1)
+		return;
+	if ((committed = migrate_value(res[n - 2])) == -1) {
+		pg_conn_reset(m->pc, "cxpipe_offsets: unexpected answer to max(seq)");
+		return;
+	}
+	m->done(m->arg, (uint64_t)committed);
+}
+
+/* First round trip done: applies the missing migrations, reads the
+ * committed position and commits, all in the same transaction. */
+static void
+migrate_version_done_cb(void *arg, PGresult **res, int n)
+{
+	struct migrate	*m = arg;
+	const char	*enc;
+	char		 sql[128];
+	long long	 version;
+	int		 v, i;
+
+	if (migrate_check(m, "version check", res, n) == -1)
+		return;
+	enc = PQntuples(res[MIGRATE_Q_ENCODING]) == 1 ?
+	    PQgetvalue(res[MIGRATE_Q_ENCODING], 0, 0) : "";
+	if (strcmp(enc, "UTF8") != 0 && !m->warned_encoding) {
+		log_warnx("postgres: the database encoding is %s, not UTF8: text "
+		    "it cannot represent becomes a dead letter", enc);
+		m->warned_encoding = true;
+	}
+	if ((version = migrate_value(res[MIGRATE_Q_VERSION])) == -1) {
+		pg_conn_reset(m->pc, "cxpipe_schema_version: unexpected answer to max(version)");
+		return;
+	}
+	if (version > MIGRATE_LATEST && !m->warned_newer) {
+		log_warnx("postgres: schema version %lld is newer than this "
+		    "program's %d; using it as it is", version, MIGRATE_LATEST);
+		m->warned_newer = true;
+	}
+	for (v = (int)version + 1; v <= MIGRATE_LATEST; v++) {
+		log_info("postgres: applying schema migration %d", v);
+		for (i = 0; migrations[v - 1][i] != NULL; i++)
+			pg_conn_query(m->pc, migrations[v - 1][i], 0, NULL);
+		snprintf(sql, sizeof(sql),
+		    "INSERT INTO cxpipe_schema_version (version) VALUES (%d)", v);
+		pg_conn_query(m->pc, sql, 0, NULL);
+	}
+	pg_conn_query(m->pc, "SELECT coalesce(max(seq), 0) FROM cxpipe_offsets",
+	    0, NULL);
+	pg_conn_query(m->pc, "COMMIT", 0, NULL);
+	pg_conn_sync(m->pc, migrate_apply_done_cb, m);
+}
+
+void
+migrate_start(struct migrate *m)
+{
+	/* The advisory lock serialises two pgsinks migrating at once (an old
+	 * one may still be exiting); it is held until COMMIT. */
+	pg_conn_query(m->pc, "BEGIN", 0, NULL);
+	pg_conn_query(m->pc, "SELECT pg_advisory_xact_lock(hashtext('cxpipe schema'))",
+	    0, NULL);
+	pg_conn_query(m->pc, "CREATE TABLE IF NOT EXISTS cxpipe_schema_version ("
+	    " version integer NOT NULL,"
+	    " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL);
+	pg_conn_query(m->pc, "SELECT current_setting('server_encoding')", 0, NULL);
+	pg_conn_query(m->pc,
+	    "SELECT coalesce(max(version), 0) FROM cxpipe_schema_version", 0, NULL);
+	pg_conn_sync(m->pc, migrate_version_done_cb, m);
+}

@@ -1,0 +1,664 @@
+#include "autoconf.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "channel.h"
+#include "config.h"
+#include "log.h"
+#include "proto.h"
+#include "worker.h"
+#include "xmalloc.h"
+#include "batch.h"
+#include "migrate.h"
+#include "pg_conn.h"
+#include "pgsink.h"
+
+/* Where the database side stands. */
+enum sink_db {
+	DB_DOWN = 0,		/* no usable connection (connecting or waiting) */
+	DB_MIGRATING,		/* schema migration and committed position */
+	DB_IDLE,		/* ready for a batch */
+	DB_BATCH,		/* a whole batch in one pipeline */
+	DB_ROW,			/* row by row: one unit in its savepoint */
+	DB_ROW_COMMIT		/* row by row: offsets and COMMIT */
+};
+
+struct pgsink {
+	struct worker		*w;
+	struct event_base	*base;
+	struct pg_conn		*pg;
+	struct migrate		*mig;
+	struct batch		*batch;		/* accepted, not yet committed */
+	struct batch_plan	 plan;		/* the transaction in flight */
+	struct batch_stmt	 st;
+	struct channel		*validate;
+	struct channel		*alert;
+	struct event		*ev_delay;	/* batch_delay after a first record */
+
+	int64_t			 batch_size;
+	int64_t			 batch_delay_ms;
+
+	enum sink_db		 db;
+	size_t			 unit;		/* row by row: the unit in flight */
+	int			 prefix;	/* statements sent before its savepoint */
+	size_t			 refused;	/* row by row: units that failed */
+	bool			 delay_due;
+	bool			 committed_known;
+	bool			 synced;	/* a rewind was seen on this channel */
+	bool			 flow_paused;
+	bool			 stopping;
+	bool			 drained;
+	bool			 alert_warned;
+	uint64_t		 committed;
+	uint64_t		 last_accepted;
+	uint64_t		 last_received;
+
+	uint64_t		 rows_committed;
+	uint64_t		 dead_committed;
+	uint64_t		 batches;
+	uint64_t		 row_by_row;
+	uint64_t		 collapsed;
+	uint64_t		 duplicates;
+	uint64_t		 unsynced_ignored;
+	char			 last_error[512];
+};
+
+/* Data errors (SQLSTATE classes 22 and 23): the batch is retried row by row
+ * and the row PostgreSQL refuses becomes a dead letter. */
+#define SQLSTATE_IS_DATA(s)	(strncmp((s), "22", 2) == 0 || strncmp((s), "23", 2) == 0)
+
+static void	pgsink_flush(struct pgsink *);
+static void	pgsink_row_send(struct pgsink *);
+
+/* Records still waiting for a batch (not part of the one in flight). */
+static size_t
+pgsink_waiting(const struct pgsink *s)
+{
+	size_t	 n = batch_count(s->batch);
+
+	return s->db >= DB_BATCH ? n - s->plan.n : n;
+}
+
+/* Tells validate (and through it ingest) what is committed. */
+static void
+pgsink_send_ack(struct pgsink *s)
+{
+	if (s->validate != NULL && s->committed_known)
+		channel_send(s->validate, MSG_ACK_COMMITTED, 0, s->committed,
+		    NULL, 0);
+}
+
+/* Reads from validate only while the committed position is known and the
+ * pending records stay under their bound (with hysteresis). */
+static void
+pgsink_update_flow(struct pgsink *s)
+{
+	size_t	 n = batch_count(s->batch), bs = (size_t)s->batch_size;
+
+	if (!s->flow_paused && n >= 4 * bs)
+		s->flow_paused = true;
+	else if (s->flow_paused && n < 2 * bs)
+		s->flow_paused = false;
+	if (s->validate != NULL)
+		channel_pause(s->validate, !s->committed_known || s->flow_paused);
+}
+
+/* Tells the master this worker is done, once. */
+static void
+pgsink_drained(struct pgsink *s)
+{
+	if (s->drained)
+		return;
+	s->drained = true;
+	if (batch_count(s->batch) > 0)
+		log_warnx("stopping with %zu records uncommitted (PostgreSQL is "
+		    "unavailable); the spool keeps them", batch_count(s->batch));
+	worker_drained(s->w);
+}
+
+/* Starts a batch when the database is free and one is due. */
+static void
+pgsink_maybe_flush(struct pgsink *s)
+{
+	size_t	 n = pgsink_waiting(s);
+
+	if (s->db != DB_IDLE || !pg_conn_is_idle(s->pg) || n == 0)
+		return;
+	if (n >= (size_t)s->batch_size || s->delay_due || s->stopping)
+		pgsink_flush(s);
+}
+
+/* Arms the batch delay for records that wait without a timer. */
+static void
+pgsink_arm_delay(struct pgsink *s)
+{
+	struct timeval	 tv;
+
+	if (evtimer_pending(s->ev_delay, NULL))
+		return;
+	tv.tv_sec = s->batch_delay_ms / 1000;
+	tv.tv_usec = (s->batch_delay_ms % 1000) * 1000;
+	evtimer_add(s->ev_delay, &tv);
+}
+
+static void
+pgsink_delay_cb(int fd, short what, void *arg)
+{
+	struct pgsink	*s = arg;
+
+	s->delay_due = true;
+	pgsink_maybe_flush(s);
+}
+
+/* Keeps the error of a failed statement for the stats and resets the
+ * connection: anything but a data error is retried after a reconnect. */
+static void
+pgsink_fail_statement(struct pgsink *s, const char *what, const PGresult *r)
+{
+	char	 msg[400], why[512];
+
+	pg_result_message(r, msg, sizeof(msg));
+	snprintf(why, sizeof(why), "%s failed: %s%s%s", what,
+	    pg_result_sqlstate(r), *pg_result_sqlstate(r) ? ": " : "", msg);
+	pg_conn_reset(s->pg, why);
+}
+
+/* The transaction in flight is committed: counts, drops its records and
+ * acknowledges. */
+static void
+pgsink_committed(struct pgsink *s)
+{
+	uint64_t	 rows, dead;
+
+	batch_plan_count(&s->plan, &rows, &dead);
+	s->rows_committed += rows;
+	s->dead_committed += dead;
+	s->collapsed += s->plan.collapsed;
+	s->batches++;
+	s->committed = s->plan.max_seq;
+	if (s->db == DB_ROW_COMMIT && s->refused > 0)
+		log_info("batch up to %" PRIu64 ": %zu rows refused by PostgreSQL "
+		    "were stored as dead letters", s->committed, s->refused);
+	batch_pop(s->batch, s->plan.n);
+	batch_plan_clear(&s->plan);
+	s->db = DB_IDLE;
+	pgsink_send_ack(s);
+	pgsink_update_flow(s);
+	if (s->stopping && batch_count(s->batch) == 0) {
+		pgsink_drained(s);
+		return;
+	}
+	pgsink_maybe_flush(s);
+}
+
+/* Row by row: offsets and COMMIT are done. */
+static void
+pgsink_row_commit_done_cb(void *arg, PGresult **res, int n)
+{
+	struct pgsink	*s = arg;
+	int		 i;
+
+	for (i = 0; i < n; i++)
+		if (!pg_result_ok(res[i])) {
+			pgsink_fail_statement(s, "row-by-row commit", res[i]);
+			return;
+		}
+	pgsink_committed(s);
+}
+
+/* Row by row: one unit came back.  A data error makes it a dead letter (or
+ * its dead letter ASCII) and sends it again; success moves on. */
+static void
+pgsink_row_done_cb(void *arg, PGresult **res, int n)
+{
+	struct pgsink	*s = arg;
+	const PGresult	*r;
+	char		 msg[400];
+	int		 i, at = s->prefix + 1;
+
+	for (i = 0; i < at && i < n; i++)
+		if (!pg_result_ok(res[i])) {
+			pgsink_fail_statement(s, "row-by-row savepoint", res[i]);
+			return;
+		}
+	r = res[at];
+	s->prefix = 0;
+	if (pg_result_ok(r) && pg_result_ok(res[at + 1])) {
+		s->unit++;
+		pgsink_row_send(s);
+		return;
+	}
+	if (pg_result_ok(r) || !SQLSTATE_IS_DATA(pg_result_sqlstate(r))) {
+		pgsink_fail_statement(s, "row-by-row statement",
+		    pg_result_ok(r) ? res[at + 1] : r);
+		return;
+	}
+	pg_result_message(r, msg, sizeof(msg));
+	log_debug("record %" PRIu64 " refused: %s", s->plan.units[s->unit].seq,
+	    msg);
+	if (s->plan.units[s->unit].row && s->plan.units[s->unit].failure == NULL)
+		s->refused++;
+	if (!batch_plan_fail(&s->plan, s->unit, msg)) {
+		pgsink_fail_statement(s, "dead-letter insert", r);
+		return;
+	}
+	snprintf(s->last_error, sizeof(s->last_error), "postgres: %s", msg);
+	pg_conn_query(s->pg, "ROLLBACK TO SAVEPOINT unit", 0, NULL);
+	pg_conn_query(s->pg, "RELEASE SAVEPOINT unit", 0, NULL);
+	s->prefix = 2;
+	pgsink_row_send(s);
+}
+
+/* Row by row: sends the current unit in its savepoint, or the offsets and
+ * COMMIT once every unit is stored. */
+static void
+pgsink_row_send(struct pgsink *s)
+{
+	struct batch_plan	*p = &s->plan;
+	bool			 row;
+
+	if (s->unit == p->nunits) {
+		batch_build_offsets(s->batch, p, &s->st);
+		pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
+		pg_conn_query(s->pg, "COMMIT", 0, NULL);
+		pg_conn_sync(s->pg, pgsink_row_commit_done_cb, s);
+		s->db = DB_ROW_COMMIT;
+		return;
+	}
+	row = p->units[s->unit].row && p->units[s->unit].failure == NULL;
+	pg_conn_query(s->pg, "SAVEPOINT unit", 0, NULL);
+	if (row)
+		batch_build_rows(s->batch, p, s->unit, s->unit + 1, &s->st);
+	else
+		batch_build_dead(s->batch, p, s->unit, s->unit + 1, &s->st);
+	pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
+	pg_conn_query(s->pg, "RELEASE SAVEPOINT unit", 0, NULL);
+	pg_conn_sync(s->pg, pgsink_row_done_cb, s);
+	s->db = DB_ROW;
+}
+
+/* The whole batch came back: committed, or a data error sends it row by
+ * row, or anything else resets the connection (the batch is kept). */
+static void
+pgsink_batch_done_cb(void *arg, PGresult **res, int n)
+{
+	struct pgsink	*s = arg;
+	const char	*state;
+	char		 msg[400];
+	int		 i;
+
+	for (i = 0; i < n && pg_result_ok(res[i]); i++)
+		;
+	if (i == n) {
+		pgsink_committed(s);
+		return;
+	}
+	state = pg_result_sqlstate(res[i]);
+	if (!SQLSTATE_IS_DATA(state)) {
+		pgsink_fail_statement(s, "batch", res[i]);
+		return;
+	}
+	pg_result_message(res[i], msg, sizeof(msg));
+	snprintf(s->last_error, sizeof(s->last_error), "postgres: %s: %s",
+	    state, msg);
+	log_warnx("batch of records %" PRIu64 " to %" PRIu64 ": %s: %s; "
+	    "retrying row by row", s->plan.first_seq, s->plan.max_seq, state, msg);
+	s->row_by_row++;
+	s->unit = 0;
+	s->refused = 0;
+	pg_conn_query(s->pg, "ROLLBACK", 0, NULL);
+	pg_conn_query(s->pg, "BEGIN", 0, NULL);
+	s->prefix = 2;
+	pgsink_row_send(s);
+}
+
+/* Sends one batch: the oldest records, at most batch_size, in one
+ * transaction in one pipeline. */
+static void
+pgsink_flush(struct pgsink *s)
+{
+	struct batch_plan	*p = &s->plan;
+	size_t			 n = batch_count(s->batch);
+
+	if (n > (size_t)s->batch_size)
+		n = (size_t)s->batch_size;
+	batch_plan_make(s->batch, n, p);
+	s->delay_due = false;
+	evtimer_del(s->ev_delay);
+	if (batch_count(s->batch) > n)
+		pgsink_arm_delay(s);
+	s->db = DB_BATCH;
+	pg_conn_query(s->pg, "BEGIN", 0, NULL);
+	if (batch_build_rows(s->batch, p, 0, p->nunits, &s->st))
+		pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
+	if (batch_build_dead(s->batch, p, 0, p->nunits, &s->st))
+		pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
+	batch_build_offsets(s->batch, p, &s->st);
+	pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
+	pg_conn_query(s->pg, "COMMIT", 0, NULL);
+	pg_conn_sync(s->pg, pgsink_batch_done_cb, s);
+}
+
+/* The schema is current and the committed position read: the connection
+ * is usable.  Records already committed (a commit whose answer was lost)
+ * are dropped, and whatever waits is sent. */
+static void
+pgsink_migrated_cb(void *arg, uint64_t committed)
+{
+	struct pgsink	*s = arg;
+	size_t		 dropped;
+
+	s->db = DB_IDLE;
+	pg_conn_healthy(s->pg);
+	if (!s->committed_known) {
+		s->committed_known = true;
+		s->committed = committed;
+		log_info("committed position is %" PRIu64, committed);
+		pgsink_send_ack(s);
+	} else if (committed > s->committed) {
+		s->committed = committed;
+		pgsink_send_ack(s);
+	} else if (committed < s->committed)
+		log_warnx("the database's committed position %" PRIu64 " is below "
+		    "%" PRIu64 " seen before: was it replaced?", committed,
+		    s->committed);
+	if (s->last_accepted < s->committed)
+		s->last_accepted = s->committed;
+	if ((dropped = batch_drop_through(s->batch, s->committed)) > 0)
+		log_info("%zu pending records were already committed", dropped);
+	pgsink_update_flow(s);
+	if (s->stopping && batch_count(s->batch) == 0) {
+		pgsink_drained(s);
+		return;
+	}
+	s->delay_due = batch_count(s->batch) > 0;
+	pgsink_maybe_flush(s);
+}
+
+static void
+pgsink_pg_ready_cb(void *arg)
+{
+	struct pgsink	*s = arg;
+
+	s->db = DB_MIGRATING;
+	migrate_start(s->mig);
+}
+
+/* The connection is gone: the batch in flight stays queued and is sent
+ * again once reconnected.  While stopping, there is no waiting for it. */
+static void
+pgsink_pg_lost_cb(void *arg)
+{
+	struct pgsink	*s = arg;
+
+	if (s->db >= DB_BATCH)
+		batch_plan_clear(&s->plan);
+	s->db = DB_DOWN;
+	if (s->stopping)
+		pgsink_drained(s);
+}
+
+/* Takes one record from validate, in sequence order. */
+static void
+pgsink_take(struct pgsink *s, const struct msg_hdr *h, const uint8_t *p)
+{
+	if (h->seq > s->last_received)
+		s->last_received = h->seq;
+	if (!s->synced) {
+		s->unsynced_ignored++;
+		return;
+	}
+	if (h->seq <= s->last_accepted) {
+		s->duplicates++;
+		return;
+	}
+	if (h->seq > s->last_accepted + 1)
+		log_warnx("sequence jumps from %" PRIu64 " to %" PRIu64,
+		    s->last_accepted, h->seq);
+	if (pgsink_waiting(s) == 0)
+		pgsink_arm_delay(s);
+	batch_add(s->batch, h->type, h->flags, h->seq, p, h->len);
+	s->last_accepted = h->seq;
+	pgsink_update_flow(s);
+	pgsink_maybe_flush(s);
+}
+
+static void
+pgsink_validate_msg_cb(struct channel *ch, const struct msg_hdr *h,
+    const uint8_t *p, int fd, void *arg)
+{
+	struct pgsink	*s = arg;
+
+	if (fd != -1)
+		close(fd);
+	switch (h->type) {
+	case MSG_RECORD_ROW:
+	case MSG_RECORD_DEAD:
+		pgsink_take(s, h, p);
+		break;
+	case MSG_EVENT_REWIND:
+		if (!s->synced)
+			log_info("validate resends from %" PRIu64 " (accepted up "
+			    "to %" PRIu64 ")", h->seq, s->last_accepted);
+		s->synced = true;
+		break;
+	default:
+		log_warnx("validate: unexpected %s", proto_type_name(h->type));
+		break;
+	}
+}
+
+static void
+pgsink_validate_eof_cb(struct channel *ch, const char *why, void *arg)
+{
+	struct pgsink	*s = arg;
+
+	log_info("validate channel closed (%s); waiting for a new one", why);
+	channel_free(ch);
+	s->validate = NULL;
+	s->synced = false;
+}
+
+/* The alert worker's records have no message type yet: they are refused
+ * (logged once) rather than stored wrongly. */
+static void
+pgsink_alert_msg_cb(struct channel *ch, const struct msg_hdr *h,
+    const uint8_t *p, int fd, void *arg)
+{
+	struct pgsink	*s = arg;
+
+	if (fd != -1)
+		close(fd);
+	if (!s->alert_warned)
+		log_warnx("alert: %s is not handled by pgsink yet; ignored",
+		    proto_type_name(h->type));
+	s->alert_warned = true;
+}
+
+static void
+pgsink_alert_eof_cb(struct channel *ch, const char *why, void *arg)
+{
+	struct pgsink	*s = arg;
+
+	channel_free(ch);
+	s->alert = NULL;
+}
+
+/* Takes the frame's base and timer the first time an op runs. */
+static void
+pgsink_bind(struct pgsink *s, struct worker *w)
+{
+	if (s->w != NULL)
+		return;
+	s->w = w;
+	s->base = worker_base(w);
+	s->ev_delay = evtimer_new(s->base, pgsink_delay_cb, s);
+	if (s->ev_delay == NULL)
+		fatalx("pgsink: cannot allocate the batch timer");
+}
+
+static int
+pgsink_configure(struct worker *w, const struct config *conf,
+    const struct config *old, char *err, size_t errlen)
+{
+	struct pgsink		*s = worker_arg(w);
+	PQconninfoOption	*opts;
+	char			*msg = NULL;
+
+	pgsink_bind(s, w);
+	s->batch_size = conf->batch_size > 0 ? conf->batch_size : 1;
+	s->batch_delay_ms = conf->batch_delay_ms;
+	if (s->pg != NULL) {
+		/* A conninfo change restarts pgsink (the master sees to it). */
+		pg_conn_set_reconnect_max(s->pg, conf->reconnect_max_ms);
+		pgsink_update_flow(s);
+		pgsink_maybe_flush(s);
+		return 0;
+	}
+	/* libpq's own message could quote the string, password and all. */
+	if ((opts = PQconninfoParse(conf->pg_conninfo, &msg)) == NULL) {
+		snprintf(err, errlen, "[postgres] conninfo is not a valid libpq "
+		    "connection string");
+		PQfreemem(msg);
+		return -1;
+	}
+	PQconninfoFree(opts);
+	s->pg = pg_conn_new(s->base, conf->pg_conninfo, conf->reconnect_max_ms,
+	    pgsink_pg_ready_cb, pgsink_pg_lost_cb, s, s->last_error,
+	    sizeof(s->last_error));
+	s->mig = migrate_new(s->pg, pgsink_migrated_cb, s);
+	pg_conn_start(s->pg);
+	return 0;
+}
+
+static void
+pgsink_attach(struct worker *w, enum role peer, int fd)
+{
+	struct pgsink	*s = worker_arg(w);
+
+	pgsink_bind(s, w);
+	switch (peer) {
+	case ROLE_VALIDATE:
+		channel_free(s->validate);
+		s->validate = channel_new(s->base, fd, "validate",
+		    pgsink_validate_msg_cb, pgsink_validate_eof_cb, s);
+		s->synced = false;
+		pgsink_update_flow(s);
+		pgsink_send_ack(s);
+		break;
+	case ROLE_ALERT:
+		channel_free(s->alert);
+		s->alert = channel_new(s->base, fd, "alert", pgsink_alert_msg_cb,
+		    pgsink_alert_eof_cb, s);
+		break;
+	default:
+		log_warnx("attach: %s is not a neighbour of pgsink", role_name(peer));
+		close(fd);
+		break;
+	}
+}
+
+/* Appends the counters; last_error never holds the conninfo. */
+static void
+pgsink_stats(struct worker *w, struct buf *b)
+{
+	struct pgsink	*s = worker_arg(w);
+	json_t		*e;
+	char		*text;
+
+	buf_printf(b, "\"connected\":%s,\"synced\":%s,\"committed_seq\":%" PRIu64
+	    ",\"last_seq_received\":%" PRIu64 ",\"rows_committed\":%" PRIu64
+	    ",\"dead_letters_committed\":%" PRIu64 ",\"batches\":%" PRIu64
+	    ",\"row_by_row_batches\":%" PRIu64 ",\"collapsed\":%" PRIu64
+	    ",\"duplicates_ignored\":%" PRIu64 ",\"unsynced_ignored\":%" PRIu64
+	    ",\"pending\":%zu,\"reconnects\":%" PRIu64 ",\"last_error\":",
+	    s->db >= DB_IDLE ? "true" : "false", s->synced ? "true" : "false",
+	    s->committed, s->last_received, s->rows_committed, s->dead_committed,
+	    s->batches, s->row_by_row, s->collapsed, s->duplicates,
+	    s->unsynced_ignored, batch_count(s->batch),
+	    s->pg != NULL ? pg_conn_reconnects(s->pg) : 0);
+	e = json_string(s->last_error);
+	text = e != NULL ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
+	buf_add_str(b, text != NULL ? text : "\"\"");
+	free(text);
+	json_decref(e);
+}
+
+/* Commits what is held, then reports drained; with PostgreSQL down, after
+ * one more attempt to reach it. */
+static void
+pgsink_stop(struct worker *w)
+{
+	struct pgsink	*s = worker_arg(w);
+
+	pgsink_bind(s, w);
+	s->stopping = true;
+	log_info("stopping with %zu records to commit", batch_count(s->batch));
+	if (s->pg == NULL || batch_count(s->batch) == 0) {
+		if (s->db < DB_BATCH)
+			pgsink_drained(s);
+		return;
+	}
+	if (s->db == DB_DOWN) {
+		if (!pg_conn_is_connecting(s->pg))
+			pg_conn_connect_now(s->pg);
+		return;
+	}
+	pgsink_maybe_flush(s);
+}
+
+static void
+pgsink_shutdown(struct worker *w)
+{
+	struct pgsink	*s = worker_arg(w);
+
+	if (s->validate != NULL) {
+		channel_flush(s->validate, 1000);
+		channel_free(s->validate);
+	}
+	channel_free(s->alert);
+	if (s->ev_delay != NULL)
+		event_free(s->ev_delay);
+	migrate_free(s->mig);
+	pg_conn_free(s->pg);
+	batch_plan_free(&s->plan);
+	batch_stmt_free(&s->st);
+	batch_free(s->batch);
+	s->validate = s->alert = NULL;
+	s->ev_delay = NULL;
+	s->mig = NULL;
+	s->pg = NULL;
+	s->batch = NULL;
+}
+
+int
+pgsink_main(void)
+{
+	static const struct worker_ops ops = {
+		.role = ROLE_PGSINK,
+		.configure = pgsink_configure,
+		.attach = pgsink_attach,
+		.stats = pgsink_stats,
+		.stop = pgsink_stop,
+		.shutdown = pgsink_shutdown,
+	};
+	struct pgsink	*s;
+	int		 status;
+
+	s = xcalloc(1, sizeof(*s));
+	s->batch = batch_new();
+	s->batch_size = 500;
+	batch_stmt_init(&s->st);
+	status = worker_main(&ops, s);
+	free(s);
+	return status;
+}
