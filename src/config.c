@@ -31,7 +31,12 @@ struct parse_ctx {
 	size_t		 errlen;
 	int		 failed;
 	char		 cur_section[128];
+	int		 cur_header;	/* line of the current section's header */
 	struct source_conf *cur_source;
+	const char	*text;
+	const char	*scan;		/* config_header_line's position */
+	int		 scan_line;
+	int		 last_header;
 };
 
 /* Records the first error, as "path:line: why". */
@@ -85,6 +90,28 @@ config_error(struct parse_ctx *ctx, int lineno, const char *fmt, ...)
 	return 0;
 }
 
+/* Returns the line of the [section] header that governs the line inih is
+ * at: inih does not say when a section starts, nor which line it is on. */
+static int
+config_header_line(struct parse_ctx *ctx)
+{
+	const char	*p;
+
+	while (ctx->scan_line < ctx->lineno && *ctx->scan != '\0') {
+		ctx->scan_line++;
+		for (p = ctx->scan; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '[')
+			ctx->last_header = ctx->scan_line;
+		if ((p = strchr(ctx->scan, '\n')) == NULL)
+			p = ctx->scan + strlen(ctx->scan);
+		else
+			p++;
+		ctx->scan = p;
+	}
+	return ctx->last_header;
+}
+
 /* Parses a number with an optional suffix scaled by the table; -1 on error. */
 static int
 config_parse_scaled(const char *v, const struct config_key *k, int64_t *out)
@@ -93,6 +120,15 @@ config_parse_scaled(const char *v, const struct config_key *k, int64_t *out)
 	long double	 x;
 	int64_t		 mult = 1;
 
+	/* Digits with an optional fraction: no sign, hex, inf or nan. */
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	for (end = (char *)v; isdigit((unsigned char)*end) || *end == '.'; end++)
+		;
+	if (*end != '\0' && !isalpha((unsigned char)*end) && !isspace((unsigned char)*end))
+		return -1;
+	if (strncasecmp(end, "x", 1) == 0)
+		return -1;
 	errno = 0;
 	x = strtold(v, &end);
 	if (end == v || errno != 0 || x < 0)
@@ -204,17 +240,17 @@ config_begin_source(struct parse_ctx *ctx, const char *name)
 	int			 i;
 
 	if (*name == '\0')
-		return config_error(ctx, ctx->lineno, "[source] needs a name: [source NAME]");
+		return config_error(ctx, ctx->cur_header, "[source] needs a name: [source NAME]");
 	for (p = name; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-			return config_error(ctx, ctx->lineno,
+			return config_error(ctx, ctx->cur_header,
 			    "[source %s]: names may hold letters, digits, _ and - only", name);
 	if (strcmp(name, "http") == 0)
-		return config_error(ctx, ctx->lineno,
+		return config_error(ctx, ctx->cur_header,
 		    "[source http]: the name \"http\" is taken by the HTTP endpoint");
 	for (i = 0; i < c->nsources; i++)
 		if (strcmp(c->sources[i].name, name) == 0)
-			return config_error(ctx, ctx->lineno,
+			return config_error(ctx, ctx->cur_header,
 			    "[source %s] is defined twice (first at line %d)",
 			    name, c->sources[i].lineno);
 	if (c->nsources == CONFIG_MAX_SOURCES)
@@ -222,7 +258,7 @@ config_begin_source(struct parse_ctx *ctx, const char *name)
 		    CONFIG_MAX_SOURCES);
 	s = &c->sources[c->nsources++];
 	s->name = xstrdup(name);
-	s->lineno = ctx->lineno;
+	s->lineno = ctx->cur_header;
 	config_set_defaults(ctx, "source", s);
 	ctx->cur_source = s;
 	return 1;
@@ -260,13 +296,14 @@ config_handler(void *user, const char *section, const char *name,
 			sub++;
 		sect[6] = '\0';
 	}
-	if (strcmp(section, ctx->cur_section) != 0 || name == NULL) {
+	if (config_header_line(ctx) != ctx->cur_header) {
+		ctx->cur_header = ctx->last_header;
 		snprintf(ctx->cur_section, sizeof(ctx->cur_section), "%s", section);
 		ctx->cur_source = NULL;
 		if (strcmp(sect, "source") == 0 && !config_begin_source(ctx, sub))
 			return 0;
 		if (strcmp(sect, "source") != 0 && !config_section_known(section))
-			return config_error(ctx, ctx->lineno,
+			return config_error(ctx, ctx->cur_header,
 			    "unknown section [%s]", section);
 	}
 	if (name == NULL)
@@ -296,6 +333,47 @@ config_section_line(const char *text, const char *section)
 			return 1;
 		p++;
 		line++;
+	}
+}
+
+/* Checks every [section] header, including those without keys, which
+ * inih never reports, and refuses indented lines. */
+static void
+config_check_sections(struct parse_ctx *ctx, const char *text)
+{
+	const char	*p = text, *end;
+	char		 name[128];
+	int		 line = 1;
+	size_t		 n;
+
+	for (; *p != '\0'; line++) {
+		if ((*p == ' ' || *p == '\t') && p[strspn(p, " \t")] != '\n' &&
+		    p[strspn(p, " \t")] != '\0' && p[strspn(p, " \t")] != '#' &&
+		    p[strspn(p, " \t")] != ';' && p[strspn(p, " \t")] != '\r') {
+			/* inih would take it as the continuation of the key above. */
+			config_error(ctx, line, "indented line: start keys and "
+			    "sections at the beginning of the line");
+			return;
+		}
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[' && (end = strchr(p, ']')) != NULL &&
+		    (strchr(p, '\n') == NULL || end < strchr(p, '\n'))) {
+			n = (size_t)(end - p - 1);
+			snprintf(name, sizeof(name), "%.*s", (int)n, p + 1);
+			if (strncmp(name, "source", 6) == 0 && name[6] == ' ')
+				;
+			else if (strcmp(name, "source") == 0) {
+				config_error(ctx, line, "[source] needs a name: [source NAME]");
+				return;
+			} else if (!config_section_known(name)) {
+				config_error(ctx, line, "unknown section [%s]", name);
+				return;
+			}
+		}
+		if ((p = strchr(p, '\n')) == NULL)
+			break;
+		p++;
 	}
 }
 
@@ -357,6 +435,8 @@ config_parse_text(const char *text, const char *path, char *err, size_t errlen)
 	ctx.conf = c;
 	ctx.path = path;
 	ctx.next = text;
+	ctx.text = ctx.scan = text;
+	ctx.cur_header = -1;
 	ctx.err = err;
 	ctx.errlen = errlen;
 	config_set_defaults(&ctx, "cxpipe", c);
@@ -366,6 +446,8 @@ config_parse_text(const char *text, const char *path, char *err, size_t errlen)
 	r = ini_parse_stream(config_reader, &ctx, config_handler, &ctx);
 	if (r > 0 && !ctx.failed)
 		config_error(&ctx, r, "syntax error (expected [section] or key = value)");
+	if (!ctx.failed)
+		config_check_sections(&ctx, text);
 	if (!ctx.failed)
 		config_check(&ctx, text);
 	if (ctx.failed) {

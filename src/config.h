@@ -29,6 +29,7 @@ struct source_conf {
 	char		*type;		/* "ndjson" */
 	char		*path;		/* file, or "-" for stdin */
 	char		*family;
+	int64_t		 rate;		/* events per second, 0: as fast as possible */
 	int		 lineno;
 };
 

@@ -75,6 +75,8 @@ const struct config_key config_keys[] = {
 	  "File to replay, or - for standard input; its read position is durable." },
 	{ "source", "family", KT_ENUM, S(family), "interaction", NOLIM, 0, "interaction", RELOAD_INGEST,
 	  "Event family of the source's lines." },
+	{ "source", "rate", KT_INT, S(rate), "0", 0, 10000000, 0, NULL, RELOAD_INGEST,
+	  "Most events per second the replay reads; 0 reads as fast as the pipeline takes them." },
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

@@ -6,6 +6,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,7 +438,27 @@ control_session_free(struct session *s)
 	free(s);
 }
 
-/* Accepts a client whose credentials allow it: root, the daemon's user or group. */
+/* Root, the daemon's user, and members (primary or supplementary) of the
+ * daemon's group may talk to it: the same people the socket's 0660 admits. */
+static bool
+control_peer_allowed(const struct ucred *cred)
+{
+	struct passwd	*pw;
+	gid_t		 groups[256];
+	int		 n = 256, i;
+
+	if (cred->uid == 0 || cred->uid == geteuid() || cred->gid == getegid())
+		return true;
+	if ((pw = getpwuid(cred->uid)) == NULL ||
+	    getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		return false;
+	for (i = 0; i < n; i++)
+		if (groups[i] == getegid())
+			return true;
+	return false;
+}
+
+/* Accepts a client whose credentials allow it (control_peer_allowed). */
 static void
 control_accept_cb(int lfd, short what, void *arg)
 {
@@ -452,7 +474,7 @@ control_accept_cb(int lfd, short what, void *arg)
 		return;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
-	    (cred.uid != 0 && cred.uid != geteuid() && cred.gid != getegid())) {
+	    !control_peer_allowed(&cred)) {
 		log_warnx("control socket: refused a client (uid %ld)",
 		    len == sizeof(cred) ? (long)cred.uid : -1L);
 		close(fd);

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "master.h"
+#include "preflight.h"
 #include "proto.h"
 #include "../workers/alert/alert.h"
 #include "../workers/ingest/ingest.h"
@@ -32,7 +33,8 @@ static int
 check_config(const char *path)
 {
 	struct config	*c;
-	char		 err[1024], *text, *secret;
+	char		 err[1024], *text;
+	int		 r;
 
 	if ((c = config_load(path, &text, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "cxpiped: %s\ncxpiped: configuration file %s test failed\n",
@@ -40,18 +42,13 @@ check_config(const char *path)
 		return 1;
 	}
 	free(text);
-	if (c->http_token_file != NULL) {
-		if ((secret = config_read_secret_file(c->http_token_file, err,
-		    sizeof(err))) == NULL) {
-			fprintf(stderr, "cxpiped: [http] token_file: %s\n"
-			    "cxpiped: configuration file %s test failed\n", err, path);
-			config_free(c);
-			return 1;
-		}
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
-	}
+	r = preflight_check(c, err, sizeof(err));
 	config_free(c);
+	if (r == -1) {
+		fprintf(stderr, "cxpiped: %s\ncxpiped: configuration file %s test failed\n",
+		    err, path);
+		return 1;
+	}
 	printf("cxpiped: configuration file %s syntax is ok\n"
 	    "cxpiped: configuration file %s test is successful\n", path, path);
 	return 0;

@@ -17,6 +17,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "master.h"
+#include "preflight.h"
 #include "xmalloc.h"
 
 static void	master_signal_cb(int, short, void *);
@@ -66,6 +67,7 @@ master_stop(struct master *m, const char *why)
 	if (m->stopping >= 1) {
 		log_warnx("stop requested again (%s): exiting now", why);
 		m->stopping = 2;
+		m->exit_status = 1;
 		supervise_kill_all(m, SIGKILL);
 		event_base_loopexit(m->base, NULL);
 		return;
@@ -88,6 +90,7 @@ master_stop_timeout_cb(int fd, short what, void *arg)
 	    "(the spool keeps what was not committed)",
 	    (long long)m->conf->stop_timeout_ms);
 	m->stopping = 2;
+	m->exit_status = 1;
 	supervise_kill_all(m, SIGKILL);
 	event_base_loopexit(m->base, NULL);
 }
@@ -108,6 +111,12 @@ master_reload(struct master *m, char *err, size_t errlen)
 
 	if ((c = config_load(m->conf_path, &text, err, errlen)) == NULL) {
 		log_warnx("reload refused, nothing changed: %s", err);
+		return -1;
+	}
+	if (preflight_check(c, err, errlen) == -1) {
+		log_warnx("reload refused, nothing changed: %s", err);
+		config_free(c);
+		free(text);
 		return -1;
 	}
 	mask = config_diff(m->conf, c, why, sizeof(why));
@@ -294,18 +303,20 @@ master_main(const char *conf_path, bool foreground)
 		return 1;
 	}
 	log_set_level((enum log_level)m.conf->log_level_num);
-	if (master_setup(&m, err, sizeof(err)) == -1) {
+	if (preflight_check(m.conf, err, sizeof(err)) == -1 ||
+	    master_setup(&m, err, sizeof(err)) == -1) {
 		log_warnx("start-up failed: %s", err);
 		if (foreground || m.pidfile_fd == -1)
 			fprintf(stderr, "cxpiped: %s\n", err);
 		daemon_ready(err);
 		return 1;
 	}
+	/* Release the caller first: workers must not inherit its stderr. */
+	daemon_ready(NULL);
 	supervise_init(&m);
 	supervise_start_all(&m);
 	log_info("cxpiped %s started (config %s, generation %llu)", PACKAGE_VERSION,
 	    conf_path, (unsigned long long)m.generation);
-	daemon_ready(NULL);
 
 	event_base_dispatch(m.base);
 

@@ -48,6 +48,7 @@ struct proc {
 	struct event	*ev_restart;
 	bool		 restart_wanted;	/* exit was asked for (restart ROLE, reload) */
 	bool		 drained;
+	bool		 was_restarted;	/* the current process is a restart */
 	/* For scripts/bench: when a killed worker was back in service. */
 	struct timespec	 died_at;
 	int64_t		 last_recovery_us;

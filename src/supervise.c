@@ -18,7 +18,7 @@
 #include "master.h"
 #include "xmalloc.h"
 
-#define RAPID_DEATH_MS		3000	/* dying sooner than this after start is "rapid" */
+#define RAPID_DEATH_MS		2000	/* dying sooner than this after start is "rapid" */
 #define BACKOFF_START_MS	100
 
 /* The data channels between workers: each pair is one socketpair. */
@@ -238,7 +238,9 @@ supervise_schedule(struct master *m, struct proc *pr)
 	pr->restarts++;
 	uptime = ms_between(&pr->started, &now);
 	recent = supervise_recent_restarts(m, pr, &now);
-	if (uptime >= RAPID_DEATH_MS)
+	/* Dying again soon after a restart means restarting does not help:
+	 * back off.  A first death, or one after a good run, restarts at once. */
+	if (uptime >= RAPID_DEATH_MS || !pr->was_restarted)
 		pr->backoff_ms = 0;
 	else
 		pr->backoff_ms = pr->backoff_ms == 0 ? BACKOFF_START_MS :
@@ -265,6 +267,7 @@ supervise_schedule(struct master *m, struct proc *pr)
 		delay = pr->backoff_ms = m->conf->restart_backoff_max_ms;
 	} else
 		pr->state = PROC_BACKOFF;
+	pr->was_restarted = true;
 	if (delay == 0) {
 		supervise_start(m, pr->role);
 		return;
@@ -333,6 +336,11 @@ supervise_restart(struct master *m, enum role r)
 		evtimer_del(pr->ev_restart);
 		pr->backoff_ms = 0;
 		supervise_start(m, r);
+		return;
+	}
+	if (pr->ctl == NULL) {
+		/* Its channel is gone; SIGCHLD is on the way. */
+		pr->restart_wanted = true;
 		return;
 	}
 	pr->restart_wanted = true;

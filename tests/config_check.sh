@@ -32,8 +32,12 @@ assert_grep "nonexistent.conf: No such file" "$TL_DIR/out"
 
 # The sample config documents every key with its default and parses.
 "$CXPIPED" --print-sample-config >"$TL_DIR/sample.conf"
-assert_status 0 "$CXPIPED" -t -c "$TL_DIR/sample.conf"
-cmp -s "$TL_DIR/sample.conf" "$top_srcdir/etc/cxpipe.conf.sample" ||
+cp "$TL_DIR/sample.conf" "$TL_DIR/sample-here.conf"
+printf '[cxpipe]\nschema_dir = %s/etc/schemas\n' "$top_srcdir" >>"$TL_DIR/sample-here.conf"
+assert_status 0 "$CXPIPED" -t -c "$TL_DIR/sample-here.conf"
+# (schema_dir's default follows the install prefix.)
+cmp -s <(grep -v '^#schema_dir' "$TL_DIR/sample.conf") \
+    <(grep -v '^#schema_dir' "$top_srcdir/etc/cxpipe.conf.sample") ||
     fail "etc/cxpipe.conf.sample is out of date: regenerate with cxpiped --print-sample-config"
 
 tl_start_daemon
@@ -49,7 +53,7 @@ cp "$TL_CONF" "$TL_DIR/good.conf"
 printf '[postgres]\nbatch_size = -4\n' >>"$TL_CONF"
 line=$(wc -l <"$TL_CONF")
 assert_status 1 ctl reload
-assert_grep "$TL_CONF:$line: batch_size: -4" "$TL_DIR/out"
+assert_grep "$TL_CONF:$line: batch_size: \"-4\" is not a valid integer" "$TL_DIR/out"
 assert_status 0 ctl status
 assert_grep "generation 1" "$TL_DIR/out"
 kill -HUP "$TL_DAEMON_PID"

@@ -3,6 +3,8 @@
 # nothing of that body accepted), 503 with Retry-After while the spool is full.
 set -eu
 . "$(dirname "$0")/lib.sh"
+# Stopping the shared server would disturb the other tests: use our own.
+unset CXPIPE_TEST_PGDIR
 tl_setup
 tl_pg_start
 TL_MAX_BODY=64K TL_CXPIPE_EXTRA="spool_max_bytes = 1M

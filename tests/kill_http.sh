@@ -18,8 +18,8 @@ count=100000
     --output "$TL_DIR/events.ndjson" || fail "generate"
 TL_BATCH_SIZE=200 tl_write_config
 tl_start_daemon
-split -l 500 -d -a 5 "$TL_DIR/events.ndjson" "$TL_DIR/c"
-chunks=("$TL_DIR"/c*)
+split -l 500 -d -a 5 "$TL_DIR/events.ndjson" "$TL_DIR/chunk_"
+chunks=("$TL_DIR"/chunk_*)
 post() {
 	local code
 	while :; do
@@ -36,6 +36,7 @@ post() {
 n=${#chunks[@]}
 step=$((n / 13))
 kills=0
+killers=()
 roles=(validate pgsink alert ingest)
 for i in "${!chunks[@]}"; do
 	post "${chunks[$i]}"
@@ -48,11 +49,12 @@ for i in "${!chunks[@]}"; do
 		else
 			# At a random moment while the next requests are served.
 			( sleep "0.0$((RANDOM % 9 + 1))"; kill -KILL "$pid" ) &
+			killers+=($!)
 		fi
 		kills=$((kills + 1))
 	fi
 done
-wait
+for k in "${killers[@]}"; do wait "$k"; done
 tl_log "$kills kills"
 tl_wait tl_all_running || fail "not every worker is running"
 tl_wait_committed 300

@@ -12,11 +12,13 @@ count=100000
 "$CXSIM" generate --family interaction --count "$count" --dup-rate 0.05 \
     --invalid-rate 0.02 --garbage-rate 0.01 --seed 11 \
     --manifest "$TL_DIR/manifest.json" --output "$TL_DIR/events.ndjson" || fail "generate"
-# Small batches and a slow-ish pace keep the replay going while we kill.
+# Small batches and a replay paced over about six seconds: every kill
+# lands mid-stream.
 TL_BATCH_SIZE=200 tl_write_config <<EOF2
 [source replay]
 type = ndjson
 path = $TL_DIR/events.ndjson
+rate = $((count / 6))
 EOF2
 tl_start_daemon
 kills=0
@@ -31,6 +33,9 @@ for round in 1 2 3; do
 	done
 done
 tl_log "$kills kills"
+# The kills landed mid-stream: the replay was still going after the last.
+ctl stats --json | tr -d ' \n' | grep -q '"done":false' ||
+    fail "the replay had finished before the last kill"
 TL_WAIT=300 tl_wait sh -c "$CXPIPECTL -s $TL_SOCK stats --json | tr -d ' \n' | grep -q '\"done\":true'" ||
     fail "replay did not finish"
 tl_wait_committed 300

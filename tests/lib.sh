@@ -194,8 +194,8 @@ tl_post_file() {
 	local file=$1 chunk=${2:-1000} part code
 	mkdir -p "$TL_DIR/chunks"
 	rm -f "$TL_DIR/chunks/"*
-	split -l "$chunk" -d -a 5 "$file" "$TL_DIR/chunks/c"
-	for part in "$TL_DIR/chunks/"c*; do
+	split -l "$chunk" -d -a 5 "$file" "$TL_DIR/chunks/chunk_"
+	for part in "$TL_DIR/chunks/"chunk_*; do
 		while :; do
 			code=$(curl -s -o "$TL_DIR/post.out" -w '%{http_code}' \
 			    -H "Authorization: Bearer $TL_TOKEN" \

@@ -6,7 +6,7 @@
  * of line comes next and writes the files.
  */
 #ifdef HAVE_CONFIG_H
-#include "config.h"
+#include "autoconf.h"
 #endif
 
 #include <err.h>

@@ -10,7 +10,7 @@
  * timestamp text) is rebuilt from it, so memory grows with distinct keys only.
  */
 #ifdef HAVE_CONFIG_H
-#include "config.h"
+#include "autoconf.h"
 #endif
 
 #include <err.h>

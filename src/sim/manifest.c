@@ -7,7 +7,7 @@
  * keys), and pages already read are given back as the reader moves on.
  */
 #ifdef HAVE_CONFIG_H
-#include "config.h"
+#include "autoconf.h"
 #endif
 
 #include <sys/mman.h>

@@ -3,7 +3,7 @@
  * synthetic CXone events and checks what ended up in PostgreSQL.
  */
 #ifdef HAVE_CONFIG_H
-#include "config.h"
+#include "autoconf.h"
 #endif
 
 #include <stdio.h>

@@ -8,7 +8,7 @@
  * snapshot, and are looked up in the sorted manifest (manifest.c).
  */
 #ifdef HAVE_CONFIG_H
-#include "config.h"
+#include "autoconf.h"
 #endif
 
 #include <err.h>

@@ -46,7 +46,9 @@ ingest_accept(struct ingest *in, const char *source, enum family fam,
 {
 	uint64_t	 seq;
 
-	if (!in->positioned || spool_full(in->spool)) {
+	/* Fullness is checked per request (ingest_can_accept), so a request is
+	 * taken whole: the spool may pass its limit by one request body. */
+	if (!in->positioned) {
 		errno = EAGAIN;
 		return -1;
 	}

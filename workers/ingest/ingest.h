@@ -51,8 +51,9 @@ struct ingest {
 
 int	 ingest_main(void);
 
-/* Appends one event to the spool; returns 0, or -1 when it cannot be taken
- * now (spool full or not yet positioned: retry later) with errno set. */
+/* Appends one event to the spool; returns 0, or -1 with errno set (EAGAIN:
+ * not yet positioned, retry later).  Callers check ingest_can_accept()
+ * before each request, so a request is spooled whole or not at all. */
 int	 ingest_accept(struct ingest *, const char *source, enum family,
 	    uint64_t aux, const void *body, size_t len);
 /* Makes what ingest_accept appended durable as spool_sync asks, then lets

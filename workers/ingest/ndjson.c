@@ -28,6 +28,7 @@
 
 #define NDJSON_CHUNK	(256 * 1024)
 #define NDJSON_MAX_LINE	(8u * 1024 * 1024)	/* longer lines are cut into events */
+#define NDJSON_TICK_MS	10			/* refill period of the rate limit */
 
 struct ndjson_source {
 	struct ingest	*in;
@@ -40,6 +41,9 @@ struct ndjson_source {
 	uint64_t	 offset;	/* file offset of the first byte of pending */
 	struct buf	 pending;	/* read but not yet spooled */
 	struct event	*ev;
+	struct event	*ev_tick;	/* rate limit refill, when rate > 0 */
+	uint64_t	 rate;
+	uint64_t	 tokens;	/* events the rate limit allows now */
 	bool		 eof;
 	bool		 done;
 	uint64_t	 events;
@@ -82,6 +86,14 @@ ndjson_spool_lines(struct ndjson_source *s)
 		for (k = 0; k < l && (p[k] == ' ' || p[k] == '\t'); k++)
 			;
 		if (k < l) {
+			if (!ingest_can_accept(s->in) ||
+			    (s->rate > 0 && s->tokens == 0)) {
+				errno = EAGAIN;
+				r = -1;
+				break;
+			}
+			if (s->rate > 0)
+				s->tokens--;
 			if (ingest_accept(s->in, s->name, s->family,
 			    s->offset + off + used, p, l) == -1) {
 				if (errno != EAGAIN)
@@ -110,7 +122,7 @@ ndjson_read_cb(int fd, short what, void *arg)
 	ssize_t			 n;
 	char			*chunk;
 
-	if (s->done)
+	if (s->done || (s->rate > 0 && s->tokens == 0))
 		return;
 	if (!ingest_can_accept(s->in)) {
 		/* ndjson_kick resumes; a pipe must not keep waking the loop. */
@@ -137,6 +149,8 @@ ndjson_read_cb(int fd, short what, void *arg)
 	}
 	if (s->eof && s->pending.len == 0) {
 		s->done = true;
+		if (s->ev_tick != NULL)
+			event_del(s->ev_tick);
 		log_info("source %s: replay of %s complete at offset %" PRIu64
 		    " (%" PRIu64 " events this run)", s->name, s->path, s->offset,
 		    s->events);
@@ -144,6 +158,19 @@ ndjson_read_cb(int fd, short what, void *arg)
 	}
 	if (s->seekable)
 		event_active(s->ev, 0, 0);
+}
+
+/* Refills the rate limit and resumes reading. */
+static void
+ndjson_tick_cb(int fd, short what, void *arg)
+{
+	struct ndjson_source	*s = arg;
+	uint64_t		 add = s->rate * NDJSON_TICK_MS / 1000;
+
+	s->tokens += add > 0 ? add : 1;
+	if (s->tokens > s->rate / 10 + 1)
+		s->tokens = s->rate / 10 + 1;
+	ndjson_kick(s);
 }
 
 /* Opens <spool_dir>/sources/NAME.pos and reads the saved offset. */
@@ -182,6 +209,7 @@ ndjson_start(struct ingest *in, const struct source_conf *sc, uint64_t spooled_o
 	s->path = xstrdup(sc->path);
 	s->family = (enum family)family_parse(sc->family);
 	s->pos_fd = -1;
+	s->rate = (uint64_t)sc->rate;
 	buf_init(&s->pending);
 	s->offset = spooled_offset;
 	if (strcmp(sc->path, "-") == 0)
@@ -213,6 +241,11 @@ ndjson_start(struct ingest *in, const struct source_conf *sc, uint64_t spooled_o
 		s->ev = event_new(in->base, s->fd, EV_READ | EV_PERSIST, ndjson_read_cb, s);
 		event_add(s->ev, NULL);
 	}
+	if (s->rate > 0) {
+		struct timeval tv = { 0, NDJSON_TICK_MS * 1000 };
+		s->ev_tick = event_new(in->base, -1, EV_PERSIST, ndjson_tick_cb, s);
+		event_add(s->ev_tick, &tv);
+	}
 	log_info("source %s: replaying %s from offset %" PRIu64, s->name,
 	    s->path, s->offset);
 	return s;
@@ -243,6 +276,8 @@ ndjson_stop(struct ndjson_source *s)
 		return;
 	if (s->ev != NULL)
 		event_free(s->ev);
+	if (s->ev_tick != NULL)
+		event_free(s->ev_tick);
 	if (s->fd != -1)
 		close(s->fd);
 	if (s->pos_fd != -1)

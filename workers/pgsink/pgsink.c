@@ -18,6 +18,7 @@
 #include "worker.h"
 #include "xmalloc.h"
 #include "batch.h"
+#include "commit.h"
 #include "migrate.h"
 #include "pg_conn.h"
 #include "pgsink.h"
@@ -27,9 +28,7 @@ enum sink_db {
 	DB_DOWN = 0,		/* no usable connection (connecting or waiting) */
 	DB_MIGRATING,		/* schema migration and committed position */
 	DB_IDLE,		/* ready for a batch */
-	DB_BATCH,		/* a whole batch in one pipeline */
-	DB_ROW,			/* row by row: one unit in its savepoint */
-	DB_ROW_COMMIT		/* row by row: offsets and COMMIT */
+	DB_BUSY			/* a batch's transaction is in flight */
 };
 
 struct pgsink {
@@ -38,8 +37,7 @@ struct pgsink {
 	struct pg_conn		*pg;
 	struct migrate		*mig;
 	struct batch		*batch;		/* accepted, not yet committed */
-	struct batch_plan	 plan;		/* the transaction in flight */
-	struct batch_stmt	 st;
+	struct commit		*commit;
 	struct channel		*validate;
 	struct channel		*alert;
 	struct event		*ev_delay;	/* batch_delay after a first record */
@@ -48,9 +46,6 @@ struct pgsink {
 	int64_t			 batch_delay_ms;
 
 	enum sink_db		 db;
-	size_t			 unit;		/* row by row: the unit in flight */
-	int			 prefix;	/* statements sent before its savepoint */
-	size_t			 refused;	/* row by row: units that failed */
 	bool			 delay_due;
 	bool			 committed_known;
 	bool			 synced;	/* a rewind was seen on this channel */
@@ -72,20 +67,13 @@ struct pgsink {
 	char			 last_error[512];
 };
 
-/* Data errors (SQLSTATE classes 22 and 23): the batch is retried row by row
- * and the row PostgreSQL refuses becomes a dead letter. */
-#define SQLSTATE_IS_DATA(s)	(strncmp((s), "22", 2) == 0 || strncmp((s), "23", 2) == 0)
-
 static void	pgsink_flush(struct pgsink *);
-static void	pgsink_row_send(struct pgsink *);
 
 /* Records still waiting for a batch (not part of the one in flight). */
 static size_t
 pgsink_waiting(const struct pgsink *s)
 {
-	size_t	 n = batch_count(s->batch);
-
-	return s->db >= DB_BATCH ? n - s->plan.n : n;
+	return batch_count(s->batch) - commit_inflight(s->commit);
 }
 
 /* Tells validate (and through it ingest) what is committed. */
@@ -159,37 +147,20 @@ pgsink_delay_cb(int fd, short what, void *arg)
 	pgsink_maybe_flush(s);
 }
 
-/* Keeps the error of a failed statement for the stats and resets the
- * connection: anything but a data error is retried after a reconnect. */
-static void
-pgsink_fail_statement(struct pgsink *s, const char *what, const PGresult *r)
-{
-	char	 msg[400], why[512];
-
-	pg_result_message(r, msg, sizeof(msg));
-	snprintf(why, sizeof(why), "%s failed: %s%s%s", what,
-	    pg_result_sqlstate(r), *pg_result_sqlstate(r) ? ": " : "", msg);
-	pg_conn_reset(s->pg, why);
-}
-
 /* The transaction in flight is committed: counts, drops its records and
  * acknowledges. */
 static void
-pgsink_committed(struct pgsink *s)
+pgsink_committed_cb(void *arg, const struct commit_result *r)
 {
-	uint64_t	 rows, dead;
+	struct pgsink	*s = arg;
 
-	batch_plan_count(&s->plan, &rows, &dead);
-	s->rows_committed += rows;
-	s->dead_committed += dead;
-	s->collapsed += s->plan.collapsed;
+	s->rows_committed += r->rows;
+	s->dead_committed += r->dead;
+	s->collapsed += r->collapsed;
+	s->row_by_row += r->row_by_row;
 	s->batches++;
-	s->committed = s->plan.max_seq;
-	if (s->db == DB_ROW_COMMIT && s->refused > 0)
-		log_info("batch up to %" PRIu64 ": %zu rows refused by PostgreSQL "
-		    "were stored as dead letters", s->committed, s->refused);
-	batch_pop(s->batch, s->plan.n);
-	batch_plan_clear(&s->plan);
+	s->committed = r->max_seq;
+	batch_pop(s->batch, r->n);
 	s->db = DB_IDLE;
 	pgsink_send_ack(s);
 	pgsink_update_flow(s);
@@ -200,152 +171,20 @@ pgsink_committed(struct pgsink *s)
 	pgsink_maybe_flush(s);
 }
 
-/* Row by row: offsets and COMMIT are done. */
-static void
-pgsink_row_commit_done_cb(void *arg, PGresult **res, int n)
-{
-	struct pgsink	*s = arg;
-	int		 i;
-
-	for (i = 0; i < n; i++)
-		if (!pg_result_ok(res[i])) {
-			pgsink_fail_statement(s, "row-by-row commit", res[i]);
-			return;
-		}
-	pgsink_committed(s);
-}
-
-/* Row by row: one unit came back.  A data error makes it a dead letter (or
- * its dead letter ASCII) and sends it again; success moves on. */
-static void
-pgsink_row_done_cb(void *arg, PGresult **res, int n)
-{
-	struct pgsink	*s = arg;
-	const PGresult	*r;
-	char		 msg[400];
-	int		 i, at = s->prefix + 1;
-
-	for (i = 0; i < at && i < n; i++)
-		if (!pg_result_ok(res[i])) {
-			pgsink_fail_statement(s, "row-by-row savepoint", res[i]);
-			return;
-		}
-	r = res[at];
-	s->prefix = 0;
-	if (pg_result_ok(r) && pg_result_ok(res[at + 1])) {
-		s->unit++;
-		pgsink_row_send(s);
-		return;
-	}
-	if (pg_result_ok(r) || !SQLSTATE_IS_DATA(pg_result_sqlstate(r))) {
-		pgsink_fail_statement(s, "row-by-row statement",
-		    pg_result_ok(r) ? res[at + 1] : r);
-		return;
-	}
-	pg_result_message(r, msg, sizeof(msg));
-	log_debug("record %" PRIu64 " refused: %s", s->plan.units[s->unit].seq,
-	    msg);
-	if (s->plan.units[s->unit].row && s->plan.units[s->unit].failure == NULL)
-		s->refused++;
-	if (!batch_plan_fail(&s->plan, s->unit, msg)) {
-		pgsink_fail_statement(s, "dead-letter insert", r);
-		return;
-	}
-	snprintf(s->last_error, sizeof(s->last_error), "postgres: %s", msg);
-	pg_conn_query(s->pg, "ROLLBACK TO SAVEPOINT unit", 0, NULL);
-	pg_conn_query(s->pg, "RELEASE SAVEPOINT unit", 0, NULL);
-	s->prefix = 2;
-	pgsink_row_send(s);
-}
-
-/* Row by row: sends the current unit in its savepoint, or the offsets and
- * COMMIT once every unit is stored. */
-static void
-pgsink_row_send(struct pgsink *s)
-{
-	struct batch_plan	*p = &s->plan;
-	bool			 row;
-
-	if (s->unit == p->nunits) {
-		batch_build_offsets(s->batch, p, &s->st);
-		pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
-		pg_conn_query(s->pg, "COMMIT", 0, NULL);
-		pg_conn_sync(s->pg, pgsink_row_commit_done_cb, s);
-		s->db = DB_ROW_COMMIT;
-		return;
-	}
-	row = p->units[s->unit].row && p->units[s->unit].failure == NULL;
-	pg_conn_query(s->pg, "SAVEPOINT unit", 0, NULL);
-	if (row)
-		batch_build_rows(s->batch, p, s->unit, s->unit + 1, &s->st);
-	else
-		batch_build_dead(s->batch, p, s->unit, s->unit + 1, &s->st);
-	pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
-	pg_conn_query(s->pg, "RELEASE SAVEPOINT unit", 0, NULL);
-	pg_conn_sync(s->pg, pgsink_row_done_cb, s);
-	s->db = DB_ROW;
-}
-
-/* The whole batch came back: committed, or a data error sends it row by
- * row, or anything else resets the connection (the batch is kept). */
-static void
-pgsink_batch_done_cb(void *arg, PGresult **res, int n)
-{
-	struct pgsink	*s = arg;
-	const char	*state;
-	char		 msg[400];
-	int		 i;
-
-	for (i = 0; i < n && pg_result_ok(res[i]); i++)
-		;
-	if (i == n) {
-		pgsink_committed(s);
-		return;
-	}
-	state = pg_result_sqlstate(res[i]);
-	if (!SQLSTATE_IS_DATA(state)) {
-		pgsink_fail_statement(s, "batch", res[i]);
-		return;
-	}
-	pg_result_message(res[i], msg, sizeof(msg));
-	snprintf(s->last_error, sizeof(s->last_error), "postgres: %s: %s",
-	    state, msg);
-	log_warnx("batch of records %" PRIu64 " to %" PRIu64 ": %s: %s; "
-	    "retrying row by row", s->plan.first_seq, s->plan.max_seq, state, msg);
-	s->row_by_row++;
-	s->unit = 0;
-	s->refused = 0;
-	pg_conn_query(s->pg, "ROLLBACK", 0, NULL);
-	pg_conn_query(s->pg, "BEGIN", 0, NULL);
-	s->prefix = 2;
-	pgsink_row_send(s);
-}
-
-/* Sends one batch: the oldest records, at most batch_size, in one
- * transaction in one pipeline. */
+/* Sends one batch: the oldest records, at most batch_size. */
 static void
 pgsink_flush(struct pgsink *s)
 {
-	struct batch_plan	*p = &s->plan;
-	size_t			 n = batch_count(s->batch);
+	size_t	 n = batch_count(s->batch);
 
 	if (n > (size_t)s->batch_size)
 		n = (size_t)s->batch_size;
-	batch_plan_make(s->batch, n, p);
 	s->delay_due = false;
 	evtimer_del(s->ev_delay);
 	if (batch_count(s->batch) > n)
 		pgsink_arm_delay(s);
-	s->db = DB_BATCH;
-	pg_conn_query(s->pg, "BEGIN", 0, NULL);
-	if (batch_build_rows(s->batch, p, 0, p->nunits, &s->st))
-		pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
-	if (batch_build_dead(s->batch, p, 0, p->nunits, &s->st))
-		pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
-	batch_build_offsets(s->batch, p, &s->st);
-	pg_conn_query(s->pg, s->st.sql, s->st.nparams, s->st.values);
-	pg_conn_query(s->pg, "COMMIT", 0, NULL);
-	pg_conn_sync(s->pg, pgsink_batch_done_cb, s);
+	s->db = DB_BUSY;
+	commit_start(s->commit, n);
 }
 
 /* The schema is current and the committed position read: the connection
@@ -400,8 +239,7 @@ pgsink_pg_lost_cb(void *arg)
 {
 	struct pgsink	*s = arg;
 
-	if (s->db >= DB_BATCH)
-		batch_plan_clear(&s->plan);
+	commit_abandon(s->commit);
 	s->db = DB_DOWN;
 	if (s->stopping)
 		pgsink_drained(s);
@@ -536,6 +374,8 @@ pgsink_configure(struct worker *w, const struct config *conf,
 	    pgsink_pg_ready_cb, pgsink_pg_lost_cb, s, s->last_error,
 	    sizeof(s->last_error));
 	s->mig = migrate_new(s->pg, pgsink_migrated_cb, s);
+	s->commit = commit_new(s->pg, s->batch, pgsink_committed_cb, s,
+	    s->last_error, sizeof(s->last_error));
 	pg_conn_start(s->pg);
 	return 0;
 }
@@ -604,7 +444,7 @@ pgsink_stop(struct worker *w)
 	s->stopping = true;
 	log_info("stopping with %zu records to commit", batch_count(s->batch));
 	if (s->pg == NULL || batch_count(s->batch) == 0) {
-		if (s->db < DB_BATCH)
+		if (s->db != DB_BUSY)
 			pgsink_drained(s);
 		return;
 	}
@@ -628,14 +468,14 @@ pgsink_shutdown(struct worker *w)
 	channel_free(s->alert);
 	if (s->ev_delay != NULL)
 		event_free(s->ev_delay);
+	commit_free(s->commit);
 	migrate_free(s->mig);
 	pg_conn_free(s->pg);
-	batch_plan_free(&s->plan);
-	batch_stmt_free(&s->st);
 	batch_free(s->batch);
 	s->validate = s->alert = NULL;
 	s->ev_delay = NULL;
 	s->mig = NULL;
+	s->commit = NULL;
 	s->pg = NULL;
 	s->batch = NULL;
 }
@@ -657,7 +497,6 @@ pgsink_main(void)
 	s = xcalloc(1, sizeof(*s));
 	s->batch = batch_new();
 	s->batch_size = 500;
-	batch_stmt_init(&s->st);
 	status = worker_main(&ops, s);
 	free(s);
 	return status;
