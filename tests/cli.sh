@@ -64,6 +64,17 @@ ctl status --json | tr -d ' \n' | grep -q '"role":"validate","pid":[0-9]*,"state
 assert_status 0 ctl reload
 assert_grep "reloaded: generation 2" "$TL_DIR/out"
 
+# SIGUSR1 reopens the log in the master and in every worker (logrotate).
+mv "$TL_DIR/cxpiped.log" "$TL_DIR/cxpiped.log.1"
+kill -USR1 "$TL_DAEMON_PID"
+sleep 0.3
+ctl restart validate >/dev/null
+tl_wait tl_all_running || fail "validate not back"
+tl_wait grep -q "master: info: validate: started" "$TL_DIR/cxpiped.log" ||
+    fail "the master did not reopen its log"
+tl_wait grep -q "pgsink: info: validate resends" "$TL_DIR/cxpiped.log" ||
+    fail "pgsink did not reopen its log"
+
 assert_status 0 ctl stop
 assert_grep stopping "$TL_DIR/out"
 rc=0

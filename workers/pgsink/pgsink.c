@@ -4,7 +4,6 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -162,6 +161,7 @@ pgsink_committed_cb(void *arg, const struct commit_result *r)
 	s->committed = r->max_seq;
 	batch_pop(s->batch, r->n);
 	s->db = DB_IDLE;
+	pg_conn_healthy(s->pg);
 	pgsink_send_ack(s);
 	pgsink_update_flow(s);
 	if (s->stopping && batch_count(s->batch) == 0) {
@@ -197,7 +197,10 @@ pgsink_migrated_cb(void *arg, uint64_t committed)
 	size_t		 dropped;
 
 	s->db = DB_IDLE;
-	pg_conn_healthy(s->pg);
+	/* With records waiting, only a commit proves the connection useful
+	 * (a batch that keeps failing must not reset the backoff). */
+	if (batch_count(s->batch) == 0)
+		pg_conn_healthy(s->pg);
 	if (!s->committed_known) {
 		s->committed_known = true;
 		s->committed = committed;
@@ -306,8 +309,8 @@ pgsink_validate_eof_cb(struct channel *ch, const char *why, void *arg)
 	s->synced = false;
 }
 
-/* The alert worker's records have no message type yet: they are refused
- * (logged once) rather than stored wrongly. */
+/* The alert worker's records have no message type yet: they are ignored,
+ * with one warning, rather than stored wrongly. */
 static void
 pgsink_alert_msg_cb(struct channel *ch, const struct msg_hdr *h,
     const uint8_t *p, int fd, void *arg)

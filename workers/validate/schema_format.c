@@ -9,8 +9,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#define SCHEMA_INTERNAL
-#include "schema.h"
+#include "schema_internal.h"
 
 /* Parse exactly n ASCII digits at s into *out; 0 if any is not a digit. */
 static int

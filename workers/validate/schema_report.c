@@ -1,0 +1,224 @@
+/*
+ * schema_report.c: write a validation error into the caller's reason
+ * buffer as "<instance JSON pointer>: <keyword>: <message>", with the
+ * messages that need more than a format string: expected types and
+ * numbers printed so that they read back the same.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema_internal.h"
+
+/* A bounded output buffer that truncates and stays NUL-terminated. */
+struct check_out {
+	char	*p;
+	size_t	 len, cap;
+	int	 truncated;
+};
+
+/* Append n bytes to o, dropping what does not fit (never half a character). */
+static void
+check_out_add(struct check_out *o, const char *s, size_t n)
+{
+	if (o->len + 1 >= o->cap) {
+		o->truncated |= n > 0;
+		return;
+	}
+	if (n > o->cap - 1 - o->len) {
+		n = schema_utf8_cut(s, o->cap - 1 - o->len);
+		o->truncated = 1;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+/*
+ * Append the instance path as a JSON pointer, "(root)" when empty; control
+ * bytes in keys become \xNN so a reason is always one printable line.
+ */
+static void
+check_out_path(struct check_out *o, const struct check_ctx *ctx)
+{
+	char	 tmp[32];
+	size_t	 i, j;
+
+	if (ctx->depth == 0)
+		check_out_add(o, "(root)", 6);
+	for (i = 0; i < ctx->depth; i++) {
+		const struct check_seg *seg = &ctx->path[i];
+
+		check_out_add(o, "/", 1);
+		if (seg->key == NULL) {
+			snprintf(tmp, sizeof(tmp), "%zu", seg->n);
+			check_out_add(o, tmp, strlen(tmp));
+			continue;
+		}
+		for (j = 0; j < seg->n; j++) {
+			unsigned char c = (unsigned char)seg->key[j];
+
+			if (c == '~')
+				check_out_add(o, "~0", 2);
+			else if (c == '/')
+				check_out_add(o, "~1", 2);
+			else if (c < 0x20 || c == 0x7f) {
+				snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+				check_out_add(o, tmp, 4);
+			} else
+				check_out_add(o, seg->key + j, 1);
+		}
+	}
+}
+
+/*
+ * Write "<pointer>: <keyword>: <message>" into the caller's reason buffer.
+ * A pointer too long for it is cut and ends in "..." so that the keyword
+ * and message always show; the result is valid UTF-8.
+ */
+static void
+check_vreport(struct check_ctx *ctx, const char *keyword,
+    const char *fmt, va_list ap)
+{
+	struct check_out	 o = { ctx->reason, 0, ctx->reasonlen, 0 };
+	char			 msg[256];
+	size_t			 tail;
+	int			 n;
+
+	if (ctx->reason == NULL || ctx->reasonlen == 0)
+		return;
+	ctx->reason[0] = '\0';
+	n = snprintf(msg, sizeof(msg), ": %s: ", keyword);
+	if (n > 0 && (size_t)n < sizeof(msg))
+		vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
+	tail = schema_utf8_cut(msg, strlen(msg));
+	if (tail + 16 < o.cap)
+		o.cap -= tail;
+	check_out_path(&o, ctx);
+	if (o.truncated) {
+		o.len = schema_utf8_cut(o.p, o.len > 3 ? o.len - 3 : 0);
+		o.truncated = 0;
+		check_out_add(&o, "...", 3);
+	}
+	o.cap = ctx->reasonlen;
+	check_out_add(&o, msg, tail);
+}
+
+/* Report a failed keyword unless a branch is being tried; return 0. */
+int __attribute__((format(printf, 3, 4)))
+check_fail(struct check_ctx *ctx, const char *keyword,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (ctx->quiet)
+		return 0;
+	va_start(ap, fmt);
+	check_vreport(ctx, keyword, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Report an error that ends the walk, even inside a branch; return 0. */
+int __attribute__((format(printf, 3, 4)))
+check_fatal(struct check_ctx *ctx, const char *keyword,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	ctx->fatal = 1;
+	va_start(ap, fmt);
+	check_vreport(ctx, keyword, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* Return the name of an instance's JSON type for messages. */
+static const char *
+check_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "integer";
+	case JSON_REAL:
+		return "number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	default:
+		return "null";
+	}
+}
+
+/* Report a "type" failure as "expected a, b or c, got d". */
+int __attribute__((noinline))
+check_fail_type(struct check_ctx *ctx, unsigned types, const json_t *v)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ SCHEMA_T_OBJECT, "object" }, { SCHEMA_T_ARRAY, "array" },
+		{ SCHEMA_T_STRING, "string" }, { SCHEMA_T_NUMBER, "number" },
+		{ SCHEMA_T_INTEGER, "integer" }, { SCHEMA_T_BOOLEAN, "boolean" },
+		{ SCHEMA_T_NULL, "null" },
+	};
+	struct check_out	 o;
+	char			 expected[96];
+	size_t			 i, left = 0;
+
+	if (ctx->quiet)
+		return 0;
+	o.p = expected;
+	o.len = 0;
+	o.cap = sizeof(expected);
+	o.truncated = 0;
+	expected[0] = '\0';
+	for (i = 0; i < 7; i++)
+		left += (types & names[i].bit) != 0;
+	for (i = 0; i < 7; i++) {
+		if (!(types & names[i].bit))
+			continue;
+		check_out_add(&o, names[i].name, strlen(names[i].name));
+		if (--left > 1)
+			check_out_add(&o, ", ", 2);
+		else if (left == 1)
+			check_out_add(&o, " or ", 4);
+	}
+	return check_fail(ctx, "type", "expected %s, got %s",
+	    types ? expected : "nothing", check_type_name(v));
+}
+
+/* Print d (i when is_int) in the shortest form that reads back the same. */
+static void
+check_print_num(char *buf, size_t len, int is_int, long long i, double d)
+{
+	if (is_int) {
+		snprintf(buf, len, "%lld", i);
+		return;
+	}
+	snprintf(buf, len, "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, len, "%.17g", d);
+}
+
+/* Report a failed number keyword as "must be OP LIMIT, got VALUE". */
+int __attribute__((noinline))
+check_fail_number(struct check_ctx *ctx, const char *keyword,
+    const char *op, const struct schema_num *limit, const json_t *v)
+{
+	char	 want[40], got[40];
+
+	if (ctx->quiet)
+		return 0;
+	check_print_num(want, sizeof(want), limit->is_int, limit->i,
+	    limit->d);
+	check_print_num(got, sizeof(got), json_is_integer(v),
+	    json_integer_value(v), json_number_value(v));
+	return check_fail(ctx, keyword, "must be %s %s, got %s", op, want,
+	    got);
+}
