@@ -1,8 +1,13 @@
+/*
+ * spool.c: opening the spool (lock, list the segments, load "acked", cut a
+ * torn tail), closing it, acknowledging records and releasing the segments
+ * they free, and the counters.  Appends are in spool_write.c, reads in
+ * spool_read.c, the on-disk format in spool_internal.h.
+ */
 #include "autoconf.h"
 
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,103 +21,8 @@
 
 #include "crc32c.h"
 #include "log.h"
-#include "spool.h"
+#include "spool_internal.h"
 #include "xmalloc.h"
-
-/*
- * On-disk format, in host byte order (a spool is only read back by the
- * machine that wrote it).
- *
- * A segment, NNNNNNNNNNNNNNNNNNNN.seg (20 digits: the sequence number of its
- * first record, so names sort), is a run of records:
- *
- *	off size
- *	  0   4	magic, REC_MAGIC
- *	  4   4	length of the whole record, this header included
- *	  8   4	CRC-32C of bytes 12 .. length
- *	 12   1	family
- *	 13   1	source length
- *	 14   2	reserved, zero
- *	 16   8	sequence number
- *	 24   8	received_us
- *	 32   8	aux, the source's own position
- *	 40	source (no NUL), then the body
- *
- * Within a segment sequence numbers increase; a segment's name is never
- * above its first record's number, so every record of segment i is below
- * the name of segment i + 1.  That bound is what spool_ack() and
- * spool_rewind() work from, without I/O.
- *
- * "acked" holds magic ACK_MAGIC, the CRC-32C of the next 8 bytes, and the
- * highest acknowledged sequence number.  It is rewritten in place and never
- * fsynced: losing an update only makes committed records be sent again,
- * which pgsink skips.  The directory is flock()ed while open.
- */
-
-#define REC_MAGIC	0x31535843u	/* "CXS1" on little-endian hosts */
-#define ACK_MAGIC	0x31415843u	/* "CXA1" */
-#define ACK_FILE	"acked"
-#define REC_HDR		40
-#define REC_CRC_FROM	12
-#define REC_MAX		(REC_HDR + SPOOL_MAX_SOURCE + SPOOL_MAX_RECORD)
-#define SEG_DIGITS	20
-#define SEG_NAME_MAX	32
-#define READ_CHUNK	(256u * 1024)
-#define DEFAULT_SEGMENT	(16u * 1024 * 1024)
-
-struct seg {
-	uint64_t	 first;		/* from the name */
-	uint64_t	 size;		/* bytes of complete records */
-	bool		 unlink_logged;
-};
-
-/* The read cursor: a segment, an offset in it and a read-ahead buffer. */
-struct seg_reader {
-	size_t		 idx;		/* into spool.segs */
-	int		 fd;		/* -1 until first read */
-	uint64_t	 off;		/* of the next record */
-	uint64_t	 nrec;		/* records seen in this segment */
-	uint64_t	 last_seq;
-	uint8_t		*buf;
-	size_t		 cap;
-	uint64_t	 buf_off;	/* file offset of buf[0] */
-	size_t		 buf_len;
-};
-
-/* A record checked in the read buffer. */
-struct rec_view {
-	uint64_t	 seq;
-	uint64_t	 received_us;
-	uint64_t	 aux;
-	uint32_t	 len;
-	uint8_t		 family;
-	uint8_t		 srclen;
-	const uint8_t	*p;
-};
-
-struct spool {
-	char			*dir;
-	int			 dirfd;		/* holds the lock */
-	int			 wfd;		/* active segment */
-	int			 ackfd;
-	struct spool_opts	 opts;
-	struct seg		*segs;		/* oldest first; the last is active */
-	size_t			 nsegs;
-	size_t			 segcap;
-	uint64_t		 bytes;
-	uint64_t		 next_seq;
-	uint64_t		 acked;
-	bool			 fresh;
-	bool			 dir_dirty;	/* entries changed since the last fsync */
-	bool			 write_failing;	/* an append error was logged */
-	bool			 ack_failing;	/* an "acked" write error was logged */
-	bool			 wtorn;		/* bytes past segs[last].size */
-	struct seg_reader	 rd;
-	char			 src[SPOOL_MAX_SOURCE + 1];
-};
-
-static void	 rd_reset(struct spool *, size_t);
-static int	 spool_rotate(struct spool *);
 
 /* Formats an error for spool_open()'s caller. */
 static void __attribute__((format(printf, 3, 4)))
@@ -125,7 +35,7 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
+void
 seg_name(char name[SEG_NAME_MAX], uint64_t first)
 {
 	snprintf(name, SEG_NAME_MAX, "%0*" PRIu64 ".seg", SEG_DIGITS, first);
@@ -160,13 +70,7 @@ seg_cmp(const void *a, const void *b)
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static struct seg *
-seg_active(struct spool *sp)
-{
-	return &sp->segs[sp->nsegs - 1];
-}
-
-static void
+void
 seg_push(struct spool *sp, uint64_t first, uint64_t size)
 {
 	if (sp->nsegs == sp->segcap) {
@@ -181,28 +85,13 @@ seg_push(struct spool *sp, uint64_t first, uint64_t size)
 }
 
 /* Creates an empty segment file; returns its fd, or -1 with errno. */
-static int
+int
 seg_create(struct spool *sp, uint64_t first)
 {
 	char	 name[SEG_NAME_MAX];
 
 	seg_name(name, first);
 	return openat(sp->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-}
-
-/* Logs an error of the append path, once until an append succeeds again. */
-static void
-spool_write_error(struct spool *sp, const char *what, uint64_t first)
-{
-	char	 name[SEG_NAME_MAX];
-	int	 saved = errno;
-
-	if (sp->write_failing)
-		return;
-	sp->write_failing = true;
-	seg_name(name, first);
-	errno = saved;
-	log_warn("spool %s/%s: %s", sp->dir, name, what);
 }
 
 /* mkdir -p with mode 0750 for the directories it creates. */
@@ -329,143 +218,6 @@ spool_write_acked(struct spool *sp)
 	if (!sp->ack_failing)
 		log_warn("spool %s/%s: write", sp->dir, ACK_FILE);
 	sp->ack_failing = true;
-}
-
-/* Opens the reader's segment for reading; logs and returns -1 on failure. */
-static int
-rd_open(struct spool *sp)
-{
-	char	 name[SEG_NAME_MAX];
-
-	seg_name(name, sp->segs[sp->rd.idx].first);
-	if ((sp->rd.fd = openat(sp->dirfd, name, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("spool %s/%s: open", sp->dir, name);
-		return -1;
-	}
-	return 0;
-}
-
-/* Points the reader at the start of segment idx. */
-static void
-rd_reset(struct spool *sp, size_t idx)
-{
-	if (sp->rd.fd != -1)
-		close(sp->rd.fd);
-	sp->rd.fd = -1;
-	sp->rd.idx = idx;
-	sp->rd.off = 0;
-	sp->rd.nrec = 0;
-	sp->rd.last_seq = 0;
-	sp->rd.buf_off = 0;
-	sp->rd.buf_len = 0;
-}
-
-/*
- * Makes bytes [off, off + n) of the reader's segment available, reading
- * ahead up to limit.  Returns 0 with *p set, 1 when the file is shorter than
- * that, or -1 on a read error (logged).
- */
-static int
-rd_fill(struct spool *sp, uint64_t off, size_t n, uint64_t limit, const uint8_t **p)
-{
-	struct seg_reader	*rd = &sp->rd;
-	size_t			 want, got = 0;
-	ssize_t			 r;
-	char			 name[SEG_NAME_MAX];
-
-	if (off >= rd->buf_off && off + n <= rd->buf_off + rd->buf_len) {
-		*p = rd->buf + (off - rd->buf_off);
-		return 0;
-	}
-	want = limit - off > READ_CHUNK ? READ_CHUNK : (size_t)(limit - off);
-	if (want < n)
-		want = n;
-	if (rd->cap < want || (rd->cap > 4 * READ_CHUNK && want <= READ_CHUNK)) {
-		free(rd->buf);
-		rd->cap = want > READ_CHUNK ? want : READ_CHUNK;
-		rd->buf = xmalloc(rd->cap);
-	}
-	rd->buf_len = 0;
-	while (got < want) {
-		r = pread(rd->fd, rd->buf + got, want - got, (off_t)(off + got));
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			seg_name(name, sp->segs[rd->idx].first);
-			log_warn("spool %s/%s: read", sp->dir, name);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	rd->buf_off = off;
-	rd->buf_len = got;
-	if (got < n)
-		return 1;
-	*p = rd->buf;
-	return 0;
-}
-
-/*
- * Reads and checks the record at the cursor and moves past it.  Returns 1
- * with *v set, 0 at the end of the segment's known bytes, -1 on an I/O
- * error (logged), -2 when the data there is not a valid record (*why says
- * what is wrong; the cursor stays on it).
- */
-static int
-rd_next(struct spool *sp, struct rec_view *v, const char **why)
-{
-	struct seg_reader	*rd = &sp->rd;
-	const struct seg	*seg = &sp->segs[rd->idx];
-	const uint8_t		*p;
-	uint64_t		 avail = seg->size - rd->off;
-	uint32_t		 magic, crc;
-	int			 r;
-
-	if (rd->off >= seg->size)
-		return 0;
-	if (rd->fd == -1 && rd_open(sp) == -1)
-		return -1;
-	*why = "truncated record";
-	if (avail < REC_HDR)
-		return -2;
-	if ((r = rd_fill(sp, rd->off, REC_HDR, seg->size, &p)) != 0)
-		return r == 1 ? -2 : -1;
-	memcpy(&magic, p, 4);
-	memcpy(&v->len, p + 4, 4);
-	v->srclen = p[13];
-	if (magic != REC_MAGIC) {
-		*why = "bad magic";
-		return -2;
-	}
-	if (v->srclen > SPOOL_MAX_SOURCE || v->len < REC_HDR + (uint32_t)v->srclen ||
-	    v->len > REC_MAX) {
-		*why = "bad length";
-		return -2;
-	}
-	if (v->len > avail)
-		return -2;
-	if ((r = rd_fill(sp, rd->off, v->len, seg->size, &p)) != 0)
-		return r == 1 ? -2 : -1;
-	memcpy(&crc, p + 8, 4);
-	if (crc != crc32c(0, p + REC_CRC_FROM, v->len - REC_CRC_FROM)) {
-		*why = "checksum mismatch";
-		return -2;
-	}
-	v->family = p[12];
-	memcpy(&v->seq, p + 16, 8);
-	memcpy(&v->received_us, p + 24, 8);
-	memcpy(&v->aux, p + 32, 8);
-	if (v->seq < seg->first || (rd->nrec > 0 && v->seq <= rd->last_seq)) {
-		*why = "sequence number out of order";
-		return -2;
-	}
-	v->p = p;
-	rd->off += v->len;
-	rd->last_seq = v->seq;
-	rd->nrec++;
-	return 1;
 }
 
 /*
@@ -668,220 +420,6 @@ spool_advance_seq(struct spool *sp, uint64_t next)
 	}
 	sp->next_seq = next;
 	spool_rename_active(sp);
-}
-
-/* Seals the active segment and starts a new one named after next_seq. */
-static int
-spool_rotate(struct spool *sp)
-{
-	struct seg	*a = seg_active(sp);
-	int		 fd;
-
-	if (sp->opts.sync_on_rotate && fsync(sp->wfd) == -1) {
-		spool_write_error(sp, "fsync", a->first);
-		return -1;
-	}
-	if ((fd = seg_create(sp, sp->next_seq)) == -1) {
-		spool_write_error(sp, "create", sp->next_seq);
-		return -1;
-	}
-	sp->dir_dirty = true;
-	if (sp->opts.sync_on_rotate) {
-		if (fsync(sp->dirfd) == -1)
-			log_warn("spool %s: fsync", sp->dir);
-		else
-			sp->dir_dirty = false;
-	}
-	close(sp->wfd);
-	sp->wfd = fd;
-	sp->wtorn = false;
-	seg_push(sp, sp->next_seq, 0);
-	return 0;
-}
-
-/* Before an append: clears a torn tail left by a failed one, rotates if due. */
-static int
-spool_make_room(struct spool *sp, size_t reclen)
-{
-	struct seg	*a = seg_active(sp);
-
-	if (sp->wtorn && ftruncate(sp->wfd, (off_t)a->size) == 0)
-		sp->wtorn = false;
-	if (sp->wtorn && a->size == 0) {
-		spool_write_error(sp, "truncate", a->first);
-		return -1;
-	}
-	if (a->size > 0 && (sp->wtorn || a->size + reclen > sp->opts.segment_bytes))
-		return spool_rotate(sp);
-	return 0;
-}
-
-/* pwritev(2) until everything is written; returns 0, or -1 with errno. */
-static int
-write_all_at(int fd, struct iovec *iov, int niov, off_t off)
-{
-	ssize_t	 n;
-
-	while (niov > 0) {
-		if ((n = pwritev(fd, iov, niov, off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		off += n;
-		while (niov > 0 && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			niov--;
-		}
-		if (niov > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
-	}
-	return 0;
-}
-
-/*
- * The body may be up to SPOOL_MAX_RECORD bytes (EFBIG), the source up to
- * SPOOL_MAX_SOURCE (EINVAL).  I/O failures are logged here, once per run of
- * failures, so the caller need not log them again.
- */
-int
-spool_append(struct spool *sp, const char *source, uint8_t family,
-    uint64_t received_us, uint64_t aux, const void *body, size_t len, uint64_t *seq)
-{
-	uint8_t		 hdr[REC_HDR + SPOOL_MAX_SOURCE];
-	struct iovec	 iov[2];
-	struct seg	*a;
-	size_t		 srclen = source ? strnlen(source, SPOOL_MAX_SOURCE + 1) : 0;
-	uint32_t	 magic = REC_MAGIC, reclen, crc;
-	int		 saved;
-
-	if (srclen > SPOOL_MAX_SOURCE || (body == NULL && len > 0)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (len > SPOOL_MAX_RECORD) {
-		errno = EFBIG;
-		return -1;
-	}
-	reclen = (uint32_t)(REC_HDR + srclen + len);
-	if (spool_make_room(sp, reclen) == -1)
-		return -1;
-	memcpy(hdr, &magic, 4);
-	memcpy(hdr + 4, &reclen, 4);
-	hdr[12] = family;
-	hdr[13] = (uint8_t)srclen;
-	hdr[14] = hdr[15] = 0;
-	memcpy(hdr + 16, &sp->next_seq, 8);
-	memcpy(hdr + 24, &received_us, 8);
-	memcpy(hdr + 32, &aux, 8);
-	if (srclen > 0)
-		memcpy(hdr + REC_HDR, source, srclen);
-	crc = crc32c(0, hdr + REC_CRC_FROM, REC_HDR - REC_CRC_FROM + srclen);
-	crc = crc32c(crc, body, len);
-	memcpy(hdr + 8, &crc, 4);
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = REC_HDR + srclen;
-	iov[1].iov_base = (void *)(uintptr_t)body;
-	iov[1].iov_len = len;
-
-	a = seg_active(sp);
-	if (write_all_at(sp->wfd, iov, len > 0 ? 2 : 1, (off_t)a->size) == -1) {
-		saved = errno;
-		spool_write_error(sp, "append", a->first);
-		if (ftruncate(sp->wfd, (off_t)a->size) == -1) {
-			log_warn("spool %s: truncate after a failed append", sp->dir);
-			sp->wtorn = true;
-		}
-		errno = saved;
-		return -1;
-	}
-	a->size += reclen;
-	sp->bytes += reclen;
-	*seq = sp->next_seq++;
-	sp->fresh = false;
-	sp->write_failing = false;
-	return 0;
-}
-
-int
-spool_sync(struct spool *sp)
-{
-	char	 name[SEG_NAME_MAX];
-
-	if (fsync(sp->wfd) == -1) {
-		seg_name(name, seg_active(sp)->first);
-		log_warn("spool %s/%s: fsync", sp->dir, name);
-		return -1;
-	}
-	if (sp->dir_dirty) {
-		if (fsync(sp->dirfd) == -1) {
-			log_warn("spool %s: fsync", sp->dir);
-			return -1;
-		}
-		sp->dir_dirty = false;
-	}
-	return 0;
-}
-
-/* Records already acknowledged (after a rewind or an ack ahead of the
- * cursor) are passed over. */
-int
-spool_read_next(struct spool *sp, struct spool_rec *rec)
-{
-	struct rec_view	 v;
-	const char	*why;
-	char		 name[SEG_NAME_MAX];
-	int		 active, r;
-
-	for (;;) {
-		active = sp->rd.idx == sp->nsegs - 1;
-		r = rd_next(sp, &v, &why);
-		if (r == 1 && v.seq <= sp->acked)
-			continue;
-		if (r == 1)
-			break;
-		if (r == 0 && active)
-			return 0;
-		if (r == -1 && (active || errno != ENOENT))
-			return -1;
-		if (r == -2) {
-			seg_name(name, sp->segs[sp->rd.idx].first);
-			log_warnx("spool %s/%s: %s at offset %" PRIu64 ", %" PRIu64
-			    " bytes skipped", sp->dir, name, why, sp->rd.off,
-			    sp->segs[sp->rd.idx].size - sp->rd.off);
-			/* Later appends must not land behind the damage. */
-			if (active && spool_rotate(sp) == -1)
-				return -1;
-		}
-		rd_reset(sp, sp->rd.idx + 1);
-	}
-	memcpy(sp->src, v.p + REC_HDR, v.srclen);
-	sp->src[v.srclen] = '\0';
-	rec->seq = v.seq;
-	rec->received_us = v.received_us;
-	rec->family = v.family;
-	rec->aux = v.aux;
-	rec->source = sp->src;
-	rec->body = v.p + REC_HDR + v.srclen;
-	rec->body_len = v.len - REC_HDR - v.srclen;
-	return 1;
-}
-
-void
-spool_rewind(struct spool *sp)
-{
-	size_t	 i = 0;
-
-	while (i + 1 < sp->nsegs && sp->segs[i + 1].first <= sp->acked + 1)
-		i++;
-	rd_reset(sp, i);
 }
 
 void
