@@ -309,6 +309,8 @@ master_main(const char *conf_path, bool foreground)
 		if (foreground || m.pidfile_fd == -1)
 			fprintf(stderr, "cxpiped: %s\n", err);
 		daemon_ready(err);
+		config_free(m.conf);
+		free(m.conf_text);
 		return 1;
 	}
 	/* Release the caller first: workers must not inherit its stderr. */
