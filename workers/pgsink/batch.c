@@ -244,6 +244,14 @@ batch_pop(struct batch *b, size_t n)
 		b->head = 0;
 }
 
+uint64_t
+batch_received_us(const struct batch *b, size_t i)
+{
+	const char	*us = batch_rec(b, i)->f[IX_RECEIVED_US];
+
+	return us != NULL ? strtoull(us, NULL, 10) : 0;
+}
+
 size_t
 batch_drop_through(struct batch *b, uint64_t seq)
 {

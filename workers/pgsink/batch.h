@@ -65,6 +65,8 @@ void		 batch_add(struct batch *, uint16_t type, uint32_t flags,
 size_t		 batch_count(const struct batch *);
 /* Removes the oldest n records. */
 void		 batch_pop(struct batch *, size_t n);
+/* When ingest accepted record i (microseconds since the epoch; 0 if unknown). */
+uint64_t	 batch_received_us(const struct batch *, size_t i);
 /* Removes the records whose sequence is at most seq (already committed);
  * returns how many. */
 size_t		 batch_drop_through(struct batch *, uint64_t seq);

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -18,6 +19,7 @@
 #include "xmalloc.h"
 #include "batch.h"
 #include "commit.h"
+#include "latency.h"
 #include "migrate.h"
 #include "pg_conn.h"
 #include "pgsink.h"
@@ -64,6 +66,7 @@ struct pgsink {
 	uint64_t		 duplicates;
 	uint64_t		 unsynced_ignored;
 	char			 last_error[512];
+	struct latency		 latency;	/* accept to commit, since start */
 };
 
 static void	pgsink_flush(struct pgsink *);
@@ -148,6 +151,23 @@ pgsink_delay_cb(int fd, short what, void *arg)
 
 /* The transaction in flight is committed: counts, drops its records and
  * acknowledges. */
+/* Adds the accept-to-commit latency of the oldest n records, just committed. */
+static void
+pgsink_note_latency(struct pgsink *s, size_t n)
+{
+	struct timeval	 tv;
+	uint64_t	 now, at;
+	size_t		 i;
+
+	gettimeofday(&tv, NULL);
+	now = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	for (i = 0; i < n; i++) {
+		at = batch_received_us(s->batch, i);
+		if (at != 0 && at <= now)
+			latency_add(&s->latency, now - at);
+	}
+}
+
 static void
 pgsink_committed_cb(void *arg, const struct commit_result *r)
 {
@@ -159,6 +179,7 @@ pgsink_committed_cb(void *arg, const struct commit_result *r)
 	s->row_by_row += r->row_by_row;
 	s->batches++;
 	s->committed = r->max_seq;
+	pgsink_note_latency(s, r->n);
 	batch_pop(s->batch, r->n);
 	s->db = DB_IDLE;
 	pg_conn_healthy(s->pg);
@@ -433,6 +454,9 @@ pgsink_stats(struct worker *w, struct buf *b)
 	text = e != NULL ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
 	buf_add_str(b, text != NULL ? text : "\"\"");
 	free(text);
+	buf_printf(b, ",\"commit_latency_p50_us\":%" PRIu64
+	    ",\"commit_latency_p99_us\":%" PRIu64,
+	    latency_quantile(&s->latency, 0.50), latency_quantile(&s->latency, 0.99));
 	json_decref(e);
 }
 
