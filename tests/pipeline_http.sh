@@ -24,5 +24,9 @@ reasons=$(tl_psql -c "SELECT count(*) FROM cxpipe_dead_letters WHERE reason ~ '^
 total=$(tl_psql -c "SELECT count(*) FROM cxpipe_dead_letters")
 assert_eq "$total" "$reasons" "dead letters whose reason names pointer and keyword"
 assert_eq "$count" "$(tl_stat ingest accepted)" "events accepted"
+# alert saw the events: invalid ones counted apart, none unreadable.
+assert_eq 0 "$(tl_stat alert malformed)" "malformed observations"
+[ "$(tl_stat alert invalid)" -gt 0 ] || fail "alert counted no invalid events"
+[ "$(tl_stat alert observations)" -gt 0 ] || fail "alert saw no events"
 tl_stop_daemon || fail "daemon exit status"
 exit 0

@@ -60,10 +60,12 @@ alert_handle_obs(struct alert *a, const uint8_t *p, size_t len)
 
 	if (tuple_parse(&t, p, len) == -1 || t.n < OBS_NFIELDS ||
 	    !alert_field_is_text(&t, OBS_FAMILY) ||
-	    !alert_field_is_text(&t, OBS_TYPE) ||
+	    (t.val[OBS_TYPE] != NULL && !alert_field_is_text(&t, OBS_TYPE)) ||
 	    (t.val[OBS_QUEUE] != NULL && !alert_field_is_text(&t, OBS_QUEUE)) ||
 	    (valid = t.val[OBS_VALID]) == NULL ||
-	    (strcmp(valid, "1") != 0 && strcmp(valid, "0") != 0)) {
+	    (strcmp(valid, "1") != 0 && strcmp(valid, "0") != 0) ||
+	    (valid[0] == '1' && t.val[OBS_TYPE] == NULL)) {
+		/* An invalid event may have no type; a valid one always has. */
 		a->malformed++;
 		log_debug("validate channel: malformed observation (%zu bytes)",
 		    len);

@@ -41,6 +41,7 @@ struct validate {
 	uint64_t		 last_ack;	/* relayed to a new ingest */
 	uint64_t		 last_seq;
 	struct buf		 out;		/* reused for every record */
+	struct buf		 obsbuf;	/* reused for every observation */
 	struct validate_counters n;
 };
 
@@ -72,17 +73,16 @@ static void
 validate_observe(struct validate *v, enum family fam, const char *type,
     const char *queue, int valid)
 {
-	struct buf	 b;
+	struct buf	*b = &v->obsbuf;
 
 	if (v->obs == NULL || channel_pending(v->obs) >= DOWN_HIWAT)
 		return;
-	buf_init(&b);
-	tuple_add_str(&b, family_name(fam));
-	tuple_add_str(&b, type);
-	tuple_add_str(&b, queue);
-	tuple_add_str(&b, valid ? "1" : "0");
-	channel_send(v->obs, MSG_OBS_EVENT, 0, 0, b.data, b.len);
-	buf_free(&b);
+	buf_reset(b);
+	tuple_add_str(b, family_name(fam));
+	tuple_add_str(b, type);
+	tuple_add_str(b, queue);
+	tuple_add_str(b, valid ? "1" : "0");
+	channel_send(v->obs, MSG_OBS_EVENT, 0, 0, b->data, b->len);
 }
 
 /* One event: parse, validate, build the row or the dead letter. */
@@ -304,6 +304,7 @@ validate_shutdown(struct worker *w)
 	for (f = 0; f < FAMILY_COUNT; f++)
 		schema_free(v->schemas[f]);
 	buf_free(&v->out);
+	buf_free(&v->obsbuf);
 }
 
 int
@@ -321,5 +322,6 @@ validate_main(void)
 
 	memset(&v, 0, sizeof(v));
 	buf_init(&v.out);
+	buf_init(&v.obsbuf);
 	return worker_main(&ops, &v);
 }
