@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,7 +127,8 @@ daemon_ready(const char *msg)
 int
 daemon_mkdirs(const char *dir, mode_t mode, uid_t uid, gid_t gid)
 {
-	char	 path[4096], *p;
+	char	 path[4096], *p, c;
+	bool	 created = false;
 
 	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
 		errno = ENAMETOOLONG;
@@ -135,15 +137,17 @@ daemon_mkdirs(const char *dir, mode_t mode, uid_t uid, gid_t gid)
 	for (p = path + 1; ; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
-		char c = *p;
+		c = *p;
 		*p = '\0';
-		if (mkdir(path, mode) == -1 && errno != EEXIST)
+		created = mkdir(path, mode) == 0;
+		if (!created && errno != EEXIST)
 			return -1;
 		if (c == '\0')
 			break;
 		*p = c;
 	}
-	if (uid != (uid_t)-1 && chown(path, uid, gid) == -1)
+	/* Only a directory made here changes owner: never /run or /tmp. */
+	if (created && uid != (uid_t)-1 && chown(path, uid, gid) == -1)
 		return -1;
 	return 0;
 }

@@ -15,7 +15,8 @@ int	daemon_pidfile_write(int fd);
 void	daemon_detach(void);
 /* Tells a waiting parent that start-up is done (msg NULL) or failed. */
 void	daemon_ready(const char *msg);
-/* Creates dir (and parents) owned by uid/gid when they are not -1. */
+/* Creates dir and its parents; gives dir to uid/gid (when not -1) only if
+ * it was created now. */
 int	daemon_mkdirs(const char *dir, mode_t mode, uid_t uid, gid_t gid);
 /* Looks up user; returns 0 with uid/gid set, -1 with err. */
 int	daemon_lookup_user(const char *user, uid_t *uid, gid_t *gid, char *err, size_t errlen);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/types.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,14 @@ log_init(const char *role, const char *dest)
 		dest = "stderr";
 	snprintf(log_state.dest, sizeof(log_state.dest), "%s", dest);
 	return log_open_dest();
+}
+
+int
+log_file_chown(uid_t uid, gid_t gid)
+{
+	if (log_state.fd <= STDERR_FILENO)
+		return 0;
+	return fchown(log_state.fd, uid, gid);
 }
 
 int

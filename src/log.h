@@ -3,6 +3,7 @@
 #define CXPIPE_LOG_H
 
 #include <stdarg.h>
+#include <sys/types.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR = 0,
@@ -14,6 +15,8 @@ enum log_level {
 /* dest: "stderr", "syslog" or a file path. Returns 0, or -1 with errno. */
 int	 log_init(const char *role, const char *dest);
 int	 log_reopen(void);
+/* Gives a log file to the user the daemon switches to, so workers can open it. */
+int	 log_file_chown(uid_t, gid_t);
 void	 log_set_level(enum log_level);
 enum log_level log_get_level(void);
 /* Parses "error|warn|info|debug"; returns -1 when unknown. */

@@ -246,6 +246,11 @@ master_setup(struct master *m, char *err, size_t errlen)
 	m->ev_stop_timeout = evtimer_new(m->base, master_stop_timeout_cb, m);
 	if ((m->control = control_open(m, c->control_socket, err, errlen)) == NULL)
 		return -1;
+	if (m->uid != (uid_t)-1 && log_file_chown(m->uid, m->gid) == -1) {
+		snprintf(err, errlen, "log %s: chown to %s: %s", c->log, c->user,
+		    strerror(errno));
+		return -1;
+	}
 	if (m->uid != (uid_t)-1 && daemon_drop_privileges(c->user, m->uid, m->gid) == -1) {
 		snprintf(err, errlen, "cannot switch to user %s", c->user);
 		return -1;
