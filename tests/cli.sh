@@ -32,6 +32,7 @@ tl_start_daemon
 
 assert_status 0 ctl status
 assert_grep "generation 1" "$TL_DIR/out"
+assert_eq 660 "$(stat -c %a "$TL_SOCK")" "control socket mode"
 for role in ingest validate pgsink alert; do
 	assert_grep "^$role .* running" "$TL_DIR/out"
 done

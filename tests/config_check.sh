@@ -77,9 +77,25 @@ assert_status 0 ctl reload
 assert_grep "reloaded: generation 2" "$TL_DIR/out"
 assert_eq 401 "$(post "$old_token")" "old token after reload"
 assert_eq 202 "$(post "$new_token")" "new token after reload"
+# batch_size applies live (no restart); a new conninfo restarts pgsink only.
+pgsink_pid=$(tl_worker_pid pgsink)
+ingest_pid=$(tl_worker_pid ingest)
+sed -i 's/^batch_size = .*/batch_size = 77/' "$TL_CONF"
+assert_status 0 ctl reload
+assert_eq "$pgsink_pid" "$(tl_worker_pid pgsink)" "pgsink pid after a batch_size reload"
+tl_wait sh -c "$CXPIPECTL -s $TL_SOCK stats --json | tr -d ' \n' | grep -q '\"batch_size\":77'" ||
+    fail "batch_size did not apply live"
+sed -i "s|^conninfo = .*|conninfo = $TL_CONNINFO application_name=cxpipe_reload|" "$TL_CONF"
+assert_status 0 ctl reload
+tl_wait sh -c "[ \"\$($CXPIPECTL -s $TL_SOCK status --json | tr -d ' \n' | grep -o '\"role\":\"pgsink\",\"pid\":[0-9]*' | grep -o '[0-9]*\$')\" != $pgsink_pid ]" ||
+    fail "pgsink was not restarted for a new conninfo"
+tl_wait tl_all_running || fail "pgsink did not come back"
+assert_eq "$ingest_pid" "$(tl_worker_pid ingest)" "ingest pid after a conninfo reload"
+tl_wait sh -c "psql -X -A -t '$TL_CONNINFO' -c \"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'cxpipe_reload'\" | grep -q '^1'" ||
+    fail "pgsink does not use the new conninfo"
 # SIGHUP does the same.
 kill -HUP "$TL_DAEMON_PID"
-tl_wait sh -c "$CXPIPECTL -s $TL_SOCK status | grep -q 'generation 3'" ||
+tl_wait sh -c "$CXPIPECTL -s $TL_SOCK status | grep -q 'generation 5'" ||
     fail "SIGHUP did not reload"
 # The token never reaches the log.
 if grep -q -e "$new_token" -e "$old_token" "$TL_DIR/cxpiped.log"; then

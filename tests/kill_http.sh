@@ -16,7 +16,8 @@ count=100000
 "$CXSIM" generate --family interaction --count "$count" --dup-rate 0.05 \
     --invalid-rate 0.02 --seed 13 --manifest "$TL_DIR/manifest.json" \
     --output "$TL_DIR/events.ndjson" || fail "generate"
-TL_BATCH_SIZE=200 tl_write_config
+# spool_sync = always: each 202 follows an fsync of the spool.
+TL_SPOOL_SYNC=always TL_BATCH_SIZE=200 tl_write_config
 tl_start_daemon
 split -l 500 -d -a 5 "$TL_DIR/events.ndjson" "$TL_DIR/chunk_"
 chunks=("$TL_DIR"/chunk_*)

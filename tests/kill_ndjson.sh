@@ -41,6 +41,8 @@ TL_WAIT=300 tl_wait sh -c "$CXPIPECTL -s $TL_SOCK stats --json | tr -d ' \n' | g
 tl_wait_committed 300
 "$CXSIM" verify --manifest "$TL_DIR/manifest.json" --db "$TL_CONNINFO" ||
     fail "tables differ from the manifest after $kills kills"
+zombies=$(ps --ppid "$TL_DAEMON_PID" -o stat= | grep -c '^Z' || true)
+assert_eq 0 "$zombies" "zombie workers"
 restarts=$(ctl status --json | awk -F': ' '/"restarts"/ { gsub(/,/, "", $2); s += $2 } END { print s + 0 }')
 [ "$restarts" -ge 12 ] || fail "expected at least 12 restarts, status says $restarts"
 tl_stop_daemon || fail "daemon exit status"

@@ -454,6 +454,7 @@ pgsink_stats(struct worker *w, struct buf *b)
 	text = e != NULL ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
 	buf_add_str(b, text != NULL ? text : "\"\"");
 	free(text);
+	buf_printf(b, ",\"batch_size\":%lld", (long long)s->batch_size);
 	buf_printf(b, ",\"commit_latency_p50_us\":%" PRIu64
 	    ",\"commit_latency_p99_us\":%" PRIu64,
 	    latency_quantile(&s->latency, 0.50), latency_quantile(&s->latency, 0.99));
