@@ -15,34 +15,13 @@
 #include <ini.h>
 
 #include "config.h"
+#include "config_internal.h"
 #include "config_keys.h"
 #include "log.h"
 #include "xmalloc.h"
 
 #define CONFIG_MAX_FILE	(1024 * 1024)
 
-/* State of one parse: the text being read line by line, and the first error. */
-struct parse_ctx {
-	struct config	*conf;
-	const char	*path;
-	const char	*next;		/* next unread byte of the text */
-	int		 lineno;	/* line most recently handed to inih */
-	char		*err;
-	size_t		 errlen;
-	int		 failed;
-	char		 cur_section[128];
-	int		 cur_header;	/* line of the current section's header */
-	struct source_conf *cur_source;
-	const char	*text;
-	const char	*scan;		/* config_header_line's position */
-	int		 scan_line;
-	int		 last_header;
-};
-
-/* Records the first error, as "path:line: why". */
-static int
-config_error(struct parse_ctx *ctx, int lineno, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* inih reader over a string that counts lines, so errors can name them. */
 static char *
@@ -72,7 +51,7 @@ config_reader(char *str, int num, void *stream)
 }
 
 
-static int
+int
 config_error(struct parse_ctx *ctx, int lineno, const char *fmt, ...)
 {
 	va_list	 ap;
@@ -176,8 +155,8 @@ config_choice_ok(const char *choices, const char *v)
 	return 0;
 }
 
-/* Stores one value through the table into base (a config or a source). */
-static int
+/* Stores one value through the table into base (a config or a named section). */
+int
 config_set(struct parse_ctx *ctx, const struct config_key *k, void *base,
     const char *v)
 {
@@ -217,7 +196,7 @@ config_set(struct parse_ctx *ctx, const struct config_key *k, void *base,
 }
 
 /* Applies every default of the table to base for one section. */
-static void
+void
 config_set_defaults(struct parse_ctx *ctx, const char *section, void *base)
 {
 	size_t	 i;
@@ -230,42 +209,8 @@ config_set_defaults(struct parse_ctx *ctx, const char *section, void *base)
 	}
 }
 
-/* Starts a [source NAME] section. */
-static int
-config_begin_source(struct parse_ctx *ctx, const char *name)
-{
-	struct config		*c = ctx->conf;
-	struct source_conf	*s;
-	const char		*p;
-	int			 i;
-
-	if (*name == '\0')
-		return config_error(ctx, ctx->cur_header, "[source] needs a name: [source NAME]");
-	for (p = name; *p != '\0'; p++)
-		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
-			return config_error(ctx, ctx->cur_header,
-			    "[source %s]: names may hold letters, digits, _ and - only", name);
-	if (strcmp(name, "http") == 0)
-		return config_error(ctx, ctx->cur_header,
-		    "[source http]: the name \"http\" is taken by the HTTP endpoint");
-	for (i = 0; i < c->nsources; i++)
-		if (strcmp(c->sources[i].name, name) == 0)
-			return config_error(ctx, ctx->cur_header,
-			    "[source %s] is defined twice (first at line %d)",
-			    name, c->sources[i].lineno);
-	if (c->nsources == CONFIG_MAX_SOURCES)
-		return config_error(ctx, ctx->lineno, "more than %d sources",
-		    CONFIG_MAX_SOURCES);
-	s = &c->sources[c->nsources++];
-	s->name = xstrdup(name);
-	s->lineno = ctx->cur_header;
-	config_set_defaults(ctx, "source", s);
-	ctx->cur_source = s;
-	return 1;
-}
-
-/* True when the table has keys for a (non-source) section. */
-static int
+/* True when the table has keys for a section. */
+int
 config_section_known(const char *section)
 {
 	size_t	 i;
@@ -283,6 +228,7 @@ config_handler(void *user, const char *section, const char *name,
 {
 	struct parse_ctx	*ctx = user;
 	const struct config_key	*k;
+	const struct named_kind	*kind;
 	char			 sect[128];
 	const char		*sub = "";
 	void			*base = ctx->conf;
@@ -290,26 +236,23 @@ config_handler(void *user, const char *section, const char *name,
 	if (ctx->failed)
 		return 0;
 	snprintf(sect, sizeof(sect), "%s", section);
-	if (strncmp(sect, "source", 6) == 0 && (sect[6] == ' ' || sect[6] == '\0')) {
-		sub = sect[6] == ' ' ? sect + 7 : "";
-		while (*sub == ' ')
-			sub++;
-		sect[6] = '\0';
-	}
+	if ((kind = config_named_split(sect, &sub)) != NULL)
+		sect[strlen(kind->section)] = '\0';
 	if (config_header_line(ctx) != ctx->cur_header) {
 		ctx->cur_header = ctx->last_header;
 		snprintf(ctx->cur_section, sizeof(ctx->cur_section), "%s", section);
-		ctx->cur_source = NULL;
-		if (strcmp(sect, "source") == 0 && !config_begin_source(ctx, sub))
+		ctx->cur_named = NULL;
+		if (kind != NULL &&
+		    (ctx->cur_named = config_named_begin(ctx, kind, sub)) == NULL)
 			return 0;
-		if (strcmp(sect, "source") != 0 && !config_section_known(section))
+		if (kind == NULL && !config_section_known(section))
 			return config_error(ctx, ctx->cur_header,
 			    "unknown section [%s]", section);
 	}
 	if (name == NULL)
 		return 1;
-	if (strcmp(sect, "source") == 0)
-		base = ctx->cur_source;
+	if (kind != NULL)
+		base = ctx->cur_named;
 	if ((k = config_key_find(sect, name)) == NULL)
 		return config_error(ctx, ctx->lineno, "unknown key \"%s\" in [%s]",
 		    name, section);
@@ -341,7 +284,8 @@ config_section_line(const char *text, const char *section)
 static void
 config_check_sections(struct parse_ctx *ctx, const char *text)
 {
-	const char	*p = text, *end;
+	const struct named_kind	*kind;
+	const char	*p = text, *end, *sub;
 	char		 name[128];
 	int		 line = 1;
 	size_t		 n;
@@ -361,12 +305,12 @@ config_check_sections(struct parse_ctx *ctx, const char *text)
 		    (strchr(p, '\n') == NULL || end < strchr(p, '\n'))) {
 			n = (size_t)(end - p - 1);
 			snprintf(name, sizeof(name), "%.*s", (int)n, p + 1);
-			if (strncmp(name, "source", 6) == 0 && name[6] == ' ')
-				;
-			else if (strcmp(name, "source") == 0) {
-				config_error(ctx, line, "[source] needs a name: [source NAME]");
+			kind = config_named_split(name, &sub);
+			if (kind != NULL && *sub == '\0') {
+				config_error(ctx, line, "[%s] needs a name: [%s NAME]",
+				    kind->section, kind->section);
 				return;
-			} else if (!config_section_known(name)) {
+			} else if (kind == NULL && !config_section_known(name)) {
 				config_error(ctx, line, "unknown section [%s]", name);
 				return;
 			}
@@ -385,7 +329,6 @@ config_check(struct parse_ctx *ctx, const char *text)
 	const char	*colon;
 	char		*end;
 	long		 port;
-	int		 i;
 
 	c->log_level_num = log_level_parse(c->log_level);
 	c->spool_sync_mode = strcmp(c->spool_sync, "always") == 0 ? SPOOL_SYNC_ALWAYS :
@@ -412,14 +355,7 @@ config_check(struct parse_ctx *ctx, const char *text)
 			config_error(ctx, config_section_line(text, "http"),
 			    "[http] listen needs token_file (the bearer token clients present)");
 	}
-	for (i = 0; i < c->nsources; i++) {
-		if (c->sources[i].type == NULL)
-			config_error(ctx, c->sources[i].lineno,
-			    "[source %s] needs type = ndjson", c->sources[i].name);
-		else if (c->sources[i].path == NULL)
-			config_error(ctx, c->sources[i].lineno,
-			    "[source %s] needs path = FILE or -", c->sources[i].name);
-	}
+	config_named_check(ctx);
 }
 
 struct config *
@@ -498,7 +434,7 @@ config_load(const char *path, char **textp, char *err, size_t errlen)
 }
 
 /* Frees every string field the table names in base for one section. */
-static void
+void
 config_free_strings(const char *section, void *base)
 {
 	size_t	 i;
@@ -512,7 +448,6 @@ config_free_strings(const char *section, void *base)
 void
 config_free(struct config *c)
 {
-	int	 i;
 
 	if (c == NULL)
 		return;
@@ -520,16 +455,13 @@ config_free(struct config *c)
 	config_free_strings("postgres", c);
 	config_free_strings("http", c);
 	config_free_strings("alert", c);
-	for (i = 0; i < c->nsources; i++) {
-		config_free_strings("source", &c->sources[i]);
-		free(c->sources[i].name);
-	}
+	config_named_free(c);
 	free(c->path);
 	free(c);
 }
 
 /* True when a setting differs between two bases. */
-static int
+int
 config_key_differs(const struct config_key *k, const void *a, const void *b)
 {
 	const char	*sa, *sb;
@@ -549,13 +481,13 @@ int
 config_diff(const struct config *a, const struct config *b, char *why, size_t whylen)
 {
 	size_t	 i, off = 0;
-	int	 mask = 0, j;
+	int	 mask = 0;
 
 	if (whylen > 0)
 		why[0] = '\0';
 	for (i = 0; i < config_nkeys; i++) {
 		const struct config_key *k = &config_keys[i];
-		if (strcmp(k->section, "source") == 0)
+		if (config_named_kind(k->section) != NULL)
 			continue;
 		if (!config_key_differs(k, a, b))
 			continue;
@@ -567,16 +499,7 @@ config_diff(const struct config *a, const struct config *b, char *why, size_t wh
 				off += (size_t)n;
 		}
 	}
-	if (a->nsources != b->nsources)
-		mask |= RELOAD_INGEST;
-	for (j = 0; j < a->nsources && j < b->nsources; j++) {
-		if (strcmp(a->sources[j].name, b->sources[j].name) != 0)
-			mask |= RELOAD_INGEST;
-		for (i = 0; i < config_nkeys; i++)
-			if (strcmp(config_keys[i].section, "source") == 0 &&
-			    config_key_differs(&config_keys[i], &a->sources[j], &b->sources[j]))
-				mask |= config_keys[i].reload;
-	}
+	mask |= config_named_diff(a, b);
 	return mask;
 }
 
@@ -592,8 +515,9 @@ config_print_sample(FILE *fp)
 	for (i = 0; i < config_nkeys; i++) {
 		const struct config_key *k = &config_keys[i];
 		if (strcmp(k->section, last) != 0) {
-			if (strcmp(k->section, "source") == 0)
-				fprintf(fp, "\n# [source NAME]   (any number of them)\n");
+			if (config_named_kind(k->section) != NULL)
+				fprintf(fp, "\n# [%s NAME]   (any number of them)\n",
+				    k->section);
 			else
 				fprintf(fp, "\n[%s]\n", k->section);
 			last = k->section;

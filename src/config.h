@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #define CONFIG_MAX_SOURCES	64
+#define CONFIG_MAX_STREAMS	32
 
 enum spool_sync {
 	SPOOL_SYNC_ALWAYS = 0,
@@ -30,6 +31,48 @@ struct source_conf {
 	char		*path;		/* file, or "-" for stdin */
 	char		*family;
 	int64_t		 rate;		/* events per second, 0: as fast as possible */
+	int		 lineno;
+};
+
+/* A [stream NAME]: one CXone real-time stream (issue 3). */
+struct stream_conf {
+	char		*name;
+	char		*family;
+	char		*transport;	/* websocket | poll | longpoll */
+	char		*token_url;
+	char		*grant;		/* client_credentials | password */
+	char		*client_id;
+	char		*client_secret_file;
+	char		*client_secret_env;
+	char		*access_key_id;	/* password grant: the user name */
+	char		*access_key_secret_file;
+	char		*scope;
+	char		*tenant;
+	char		*ca_file;
+	char		*ws_url;
+	char		*token_in;	/* header | query */
+	char		*subscribe;	/* JSON object sent after the upgrade */
+	char		*ack;		/* message type that confirms it */
+	char		*register_url;
+	char		*register_body;
+	char		*headers;	/* "Name: value | Name: value" */
+	char		*poll_url;
+	char		*cursor_param;
+	char		*items_pointer;
+	char		*timestamp_pointer;
+	char		*cursor_pointer;
+	char		*longpoll_session_url;
+	char		*longpoll_next_url;
+	int64_t		 ack_timeout_ms;
+	int64_t		 max_message_bytes;
+	int64_t		 poll_interval_ms;
+	int64_t		 longpoll_timeout_ms;
+	int64_t		 token_refresh_margin_ms;
+	int64_t		 idle_timeout_ms;
+	int64_t		 ping_interval_ms;
+	int64_t		 backoff_base_ms;
+	int64_t		 backoff_cap_ms;
+	int64_t		 stable_after_ms;
 	int		 lineno;
 };
 
@@ -71,6 +114,8 @@ struct config {
 
 	struct source_conf sources[CONFIG_MAX_SOURCES];
 	int		 nsources;
+	struct stream_conf streams[CONFIG_MAX_STREAMS];
+	int		 nstreams;
 
 	/* Derived by config_check. */
 	int		 log_level_num;

@@ -14,6 +14,7 @@ preflight_check(const struct config *c, char *err, size_t errlen)
 {
 	struct schema	*s;
 	char		*secret, *path, why[768];
+	int		 i;
 
 	if (c->http_token_file != NULL) {
 		if ((secret = config_read_secret_file(c->http_token_file, why,
@@ -23,6 +24,30 @@ preflight_check(const struct config *c, char *err, size_t errlen)
 		}
 		explicit_bzero(secret, strlen(secret));
 		free(secret);
+	}
+	for (i = 0; i < c->nstreams; i++) {
+		const struct stream_conf *st = &c->streams[i];
+		const char *file = st->client_secret_file;
+		if (file == NULL && getenv(st->client_secret_env) == NULL) {
+			snprintf(err, errlen, "[stream %s] client_secret_env: %s is "
+			    "not set in cxpiped's environment", st->name,
+			    st->client_secret_env);
+			return -1;
+		}
+		if (strcmp(st->grant, "password") == 0)
+			file = file != NULL ? file : st->access_key_secret_file;
+		while (file != NULL) {
+			if ((secret = config_read_secret_file(file, why,
+			    sizeof(why))) == NULL) {
+				snprintf(err, errlen, "[stream %s]: %s", st->name, why);
+				return -1;
+			}
+			explicit_bzero(secret, strlen(secret));
+			free(secret);
+			file = strcmp(st->grant, "password") == 0 &&
+			    file != st->access_key_secret_file ?
+			    st->access_key_secret_file : NULL;
+		}
 	}
 	path = xasprintf("%s/%s.json", c->schema_dir, family_name(FAMILY_INTERACTION));
 	s = schema_compile_file(path, why, sizeof(why));

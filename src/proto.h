@@ -88,6 +88,11 @@ enum family {
 	FAMILY_COUNT
 };
 
+/* In an event's family byte (spool records, MSG_EVENT_RAW flags): the
+ * source could not use the message; its body is "reason\0payload" and it
+ * becomes a dead letter. */
+#define FAMILY_F_DEAD		0x80
+
 const char	*proto_type_name(uint16_t);
 const char	*role_name(enum role);
 int		 role_parse(const char *);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "generate.h"
+#include "serve.h"
 #include "verify.h"
 
 #ifndef PACKAGE_VERSION
@@ -25,6 +26,7 @@ sim_usage(FILE *fp)
 	fputs("usage: cxpipe-sim --help | --version\n", fp);
 	generate_usage(fp);
 	verify_usage(fp);
+	serve_usage(fp);
 }
 
 int
@@ -38,6 +40,8 @@ main(int argc, char **argv)
 		return generate_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return verify_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "serve") == 0)
+		return serve_run(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
 		puts("cxpipe-sim " PACKAGE_VERSION);
 		return 0;

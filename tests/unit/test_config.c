@@ -100,7 +100,7 @@ test_errors(void)
 	expect_error("[cxpipe]\nthis is not ini\n", "test.conf:2: syntax error");
 	expect_error("[http]\nlisten = 127.0.0.1:80\n", "test.conf:1: [http] listen needs token_file");
 	expect_error("[http]\nlisten = nowhere\ntoken_file = /t\n", "test.conf:1: listen: \"nowhere\" is not ADDRESS:PORT");
-	expect_error("[source a]\ntype = ndjson\npath = /x\n[source a]\npath = /y\n", "test.conf:4: [source a] is defined twice");
+	expect_error("[source a]\ntype = ndjson\npath = /x\n[source a]\npath = /y\n", "test.conf:4: [source a]: the name is used twice (first at line 1)");
 	expect_error("[source a]\ntype = ndjson\n", "test.conf:1: [source a] needs path");
 	expect_error("[cxpipe]\nspool_dir = relative\n", "test.conf:1: spool_dir must be an absolute path");
 	{
@@ -111,6 +111,53 @@ test_errors(void)
 		text[sizeof(text) - 1] = '\0';
 		expect_error(text, "test.conf:2: line longer than");
 	}
+}
+
+/* [stream NAME] sections: defaults, checks by transport and grant, and one
+ * namespace shared with [source NAME]. */
+static void
+test_streams(void)
+{
+	struct config	*c;
+	char		 err[512];
+
+	c = parse("[stream agents]\nfamily = agent_state\ntoken_url = https://auth/token\n"
+	    "client_id = app\nclient_secret_file = /etc/s\nws_url = /ws/agent_state\n"
+	    "subscribe = {\"type\":\"subscribe\"}\n"
+	    "[stream poller]\nfamily = interaction\ntransport = poll\ntoken_url = http://a/t\n"
+	    "client_id = app\nclient_secret_env = CX_SECRET\npoll_url = /poll/interaction\n",
+	    err, sizeof(err));
+	CHECK(c != NULL);
+	if (c == NULL) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	CHECK(c->nstreams == 2);
+	CHECK(strcmp(c->streams[0].name, "agents") == 0);
+	CHECK(strcmp(c->streams[0].transport, "websocket") == 0);
+	CHECK(strcmp(c->streams[0].token_in, "header") == 0);
+	CHECK(strcmp(c->streams[0].ack, "subscribe.ack") == 0);
+	CHECK(c->streams[0].token_refresh_margin_ms == 60000);
+	CHECK(c->streams[0].max_message_bytes == 1024 * 1024);
+	CHECK(c->streams[1].lineno == 8);
+	CHECK(strcmp(c->streams[1].cursor_param, "updatedSince") == 0);
+	config_free(c);
+
+	expect_error("[stream s]\nfamily = interaction\ntoken_url = https://a/t\nclient_id = x\n"
+	    "client_secret_file = /s\n", "test.conf:1: [stream s] transport = websocket needs ws_url");
+	expect_error("[stream s]\nfamily = interaction\ntoken_url = https://a/t\nclient_id = x\n"
+	    "client_secret_file = /s\nclient_secret_env = E\nws_url = wss://x/\n",
+	    "test.conf:1: [stream s] needs exactly one of client_secret_file and client_secret_env");
+	expect_error("[stream s]\nfamily = interaction\ntoken_url = https://a/t\nclient_id = x\n"
+	    "client_secret_file = /s\ngrant = password\nws_url = wss://x/\n",
+	    "test.conf:1: [stream s] grant = password needs access_key_id");
+	expect_error("[stream s]\nfamily = interaction\ntoken_url = https://a/t\nclient_id = x\n"
+	    "client_secret_file = /s\nws_url = wss://x/\nsubscribe = {oops\n",
+	    "test.conf:1: [stream s] subscribe is not a JSON object");
+	expect_error("[stream s]\nfamily = voice\n", "test.conf:2: family: \"voice\" is not one of");
+	expect_error("[source x]\ntype = ndjson\npath = /f\n\n[stream x]\nfamily = interaction\n",
+	    "test.conf:5: [stream x]: the name is used twice (first at line 1)");
+	expect_error("[stream]\n", "test.conf:1: [stream] needs a name");
 }
 
 static void
@@ -155,6 +202,7 @@ main(void)
 	test_defaults();
 	test_values();
 	test_errors();
+	test_streams();
 	test_diff();
 	test_table();
 	return CHECK_DONE();

@@ -11,12 +11,15 @@
 #include <event2/event.h>
 
 #include "channel.h"
+#include "curl_loop.h"
 #include "ingest.h"
 #include "log.h"
 #include "record.h"
 #include "spool.h"
+#include "stream.h"
 #include "tuple.h"
 #include "worker.h"
+#include "ws_client.h"
 #include "xmalloc.h"
 
 #define DOWN_HIWAT	(1024 * 1024)	/* stop forwarding above this much queued output */
@@ -60,6 +63,38 @@ ingest_accept(struct ingest *in, const char *source, enum family fam,
 	in->dirty = true;
 	in->n.accepted++;
 	return 0;
+}
+
+int
+ingest_accept_dead(struct ingest *in, const char *source, enum family fam,
+    const char *reason, const void *body, size_t len)
+{
+	struct buf	 b;
+	int		 r;
+
+	buf_init(&b);
+	buf_add(&b, reason, strlen(reason) + 1);
+	buf_add(&b, body, len);
+	r = ingest_accept(in, source, (enum family)(fam | FAMILY_F_DEAD), 0,
+	    b.data, b.len);
+	buf_free(&b);
+	return r;
+}
+
+struct curl_loop *
+ingest_curl_loop(struct ingest *in)
+{
+	if (in->curl == NULL)
+		in->curl = curl_loop_new(in->base);
+	return in->curl;
+}
+
+struct ws_thread *
+ingest_ws_thread(struct ingest *in, char *err, size_t errlen)
+{
+	if (in->ws == NULL)
+		in->ws = ws_thread_new(in->base, err, errlen);
+	return in->ws;
 }
 
 int
@@ -142,6 +177,8 @@ ingest_kick_sources(struct ingest *in)
 
 	for (i = 0; i < in->nsources; i++)
 		ndjson_kick(in->sources[i]);
+	for (i = 0; i < in->nstreams; i++)
+		stream_kick(in->streams[i]);
 }
 
 /* pgsink committed everything up to seq. */
@@ -280,6 +317,12 @@ ingest_start(struct ingest *in, const struct config *c, char *err, size_t errlen
 	if (c->http_listen != NULL &&
 	    (in->http = http_start(in, c, err, errlen)) == NULL)
 		return -1;
+	for (i = 0; i < c->nstreams; i++) {
+		if ((in->streams[i] = stream_start(in, &c->streams[i], err,
+		    errlen)) == NULL)
+			return -1;
+		in->nstreams++;
+	}
 	for (i = 0; i < c->nsources; i++) {
 		if ((in->sources[i] = ndjson_start(in, &c->sources[i],
 		    ingest_spooled_offset(in, c->sources[i].name), err, errlen)) == NULL)
@@ -352,6 +395,12 @@ ingest_stats(struct worker *w, struct buf *b)
 			buf_add_str(b, ",");
 		ndjson_stats(in->sources[i], b);
 	}
+	buf_add_str(b, "],\"streams\":[");
+	for (i = 0; i < in->nstreams; i++) {
+		if (i > 0)
+			buf_add_str(b, ",");
+		stream_stats(in->streams[i], b);
+	}
 	buf_add_str(b, "]");
 }
 
@@ -370,6 +419,9 @@ ingest_stop(struct worker *w)
 	for (i = 0; i < in->nsources; i++)
 		ndjson_stop(in->sources[i]);
 	in->nsources = 0;
+	for (i = 0; i < in->nstreams; i++)
+		stream_stop(in->streams[i]);
+	in->nstreams = 0;
 	if (in->dirty && spool_sync(in->spool) == 0)
 		in->dirty = false;
 	if (spool_records(in->spool) == 0) {
@@ -390,6 +442,12 @@ ingest_shutdown(struct worker *w)
 		http_stop(in->http);
 	for (i = 0; i < in->nsources; i++)
 		ndjson_stop(in->sources[i]);
+	for (i = 0; i < in->nstreams; i++)
+		stream_stop(in->streams[i]);
+	if (in->ws != NULL)
+		ws_thread_free(in->ws);
+	if (in->curl != NULL)
+		curl_loop_free(in->curl);
 	if (in->down != NULL)
 		channel_free(in->down);
 	if (in->spool != NULL) {

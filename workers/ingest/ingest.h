@@ -20,6 +20,9 @@ struct spool;
 struct worker;
 struct http;
 struct ndjson_source;
+struct stream;
+struct curl_loop;
+struct ws_thread;
 
 struct ingest_counters {
 	uint64_t	 accepted;	/* events appended to the spool */
@@ -46,6 +49,10 @@ struct ingest {
 	struct http		*http;
 	struct ndjson_source	*sources[CONFIG_MAX_SOURCES];
 	int			 nsources;
+	struct stream		*streams[CONFIG_MAX_STREAMS];
+	int			 nstreams;
+	struct curl_loop	*curl;		/* made on first use */
+	struct ws_thread	*ws;		/* made on first use */
 	struct ingest_counters	 n;
 };
 
@@ -56,6 +63,13 @@ int	 ingest_main(void);
  * before each request, so a request is spooled whole or not at all. */
 int	 ingest_accept(struct ingest *, const char *source, enum family,
 	    uint64_t aux, const void *body, size_t len);
+/* Appends a message the source could not use (too large, binary...) so
+ * that it becomes a dead letter with reason; same rules as ingest_accept. */
+int	 ingest_accept_dead(struct ingest *, const char *source, enum family,
+	    const char *reason, const void *body, size_t len);
+/* The worker's libcurl loop and lws thread, made on first use. */
+struct curl_loop *ingest_curl_loop(struct ingest *);
+struct ws_thread *ingest_ws_thread(struct ingest *, char *err, size_t errlen);
 /* Makes what ingest_accept appended durable as spool_sync asks, then lets
  * the pump forward it. */
 int	 ingest_commit(struct ingest *);

@@ -68,6 +68,23 @@ validate_dead(struct validate *v, uint64_t seq, const struct tuple *t,
 	v->n.rejected++;
 }
 
+/* A message the source could not use: body is "reason\0payload". */
+static void
+validate_source_dead(struct validate *v, uint64_t seq, const struct tuple *t)
+{
+	struct tuple	 d = *t;
+	const char	*body = t->val[RAW_BODY];
+	size_t		 rlen = strnlen(body, t->len[RAW_BODY]);
+	char		 reason[REASON_MAX];
+
+	snprintf(reason, sizeof(reason), "%.*s", (int)rlen, body);
+	if (rlen < t->len[RAW_BODY]) {
+		d.val[RAW_BODY] = body + rlen + 1;
+		d.len[RAW_BODY] = t->len[RAW_BODY] - (uint32_t)rlen - 1;
+	}
+	validate_dead(v, seq, &d, reason);
+}
+
 /* Tells alert what was seen: family, type, queue, valid or not. */
 static void
 validate_observe(struct validate *v, enum family fam, const char *type,
@@ -100,8 +117,12 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 	v->last_seq = h->seq;
 	if (tuple_parse(&t, p, h->len) == -1 || t.n != RAW_NFIELDS ||
 	    t.val[RAW_SOURCE] == NULL || t.val[RAW_BODY] == NULL ||
-	    fam >= FAMILY_COUNT) {
+	    (fam & ~FAMILY_F_DEAD) >= FAMILY_COUNT) {
 		log_warnx("event %" PRIu64 ": malformed message from ingest", h->seq);
+		return;
+	}
+	if (fam & FAMILY_F_DEAD) {
+		validate_source_dead(v, h->seq, &t);
 		return;
 	}
 	ev = json_loadb(t.val[RAW_BODY], t.len[RAW_BODY],

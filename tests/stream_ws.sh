@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# A CXone WebSocket stream through the daemon, against cxpipe-sim serve:
+# OAuth2 token (after two 429s), ws_url resolved against the token's
+# resource_server_base_uri, subscribe/ack, events with repeats and invalid
+# ones, the connection dropped every 1,500 events and resumed: the tables
+# equal what the simulator sent.  Then the token in the query string.
+set -eu
+. "$(dirname "$0")/lib.sh"
+tl_setup
+tl_pg_start
+count=6000
+
+start_sim() {	# start_sim DIR ARGS...
+	local d=$1
+	shift
+	mkdir -p "$d"
+	"$CXSIM" serve --port 0 --ready-file "$d/port" --manifest-dir "$d/man" \
+	    --duration 120 "$@" >"$d/sim.log" 2>&1 &
+	TL_WAIT=10 tl_wait test -s "$d/port" || fail "simulator did not start"
+	SIM_PORT=$(cat "$d/port")
+}
+
+start_sim "$TL_DIR/sim" --family interaction --count "$count" --rate 3000 \
+    --dup-rate 0.05 --invalid-rate 0.02 --disconnect-every 1500 \
+    --rate-limit-first 2 --retry-after 1
+printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"
+tl_write_config <<EOF2
+[stream cx]
+family = interaction
+token_url = http://127.0.0.1:$SIM_PORT/oauth/token
+client_id = cxpipe-sim
+client_secret_file = $TL_DIR/client.secret
+ws_url = /ws/interaction
+subscribe = {"type":"subscribe","family":"interaction"}
+backoff_base = 100ms
+backoff_cap = 1s
+EOF2
+tl_start_daemon
+stream_stat() {	# stream_stat KEY: from ingest's first stream
+	ctl stats --json | tr -d ' \n' | sed 's/.*"streams":\[//' |
+	    grep -o "\"$1\":[0-9]*" | head -n 1 | grep -o '[0-9]*$'
+}
+delivered() { [ "$(stream_stat messages)" -ge "$count" ]; }
+TL_WAIT=60 tl_wait delivered || fail "the stream did not deliver $count messages"
+tl_wait_committed 60
+sleep 1.5	# the simulator rewrites its manifest every second
+"$CXSIM" verify --manifest "$TL_DIR/sim/man/interaction.json" --db "$TL_CONNINFO" ||
+    fail "tables differ from what the simulator sent"
+reconnects=$(stream_stat reconnects)
+[ "${reconnects:-0}" -ge 3 ] || fail "expected at least 3 reconnects, got ${reconnects:-none}"
+assert_grep "stream cx: subscribed" "$TL_DIR/cxpiped.log"
+grep -q "429" "$TL_DIR/cxpiped.log" || fail "the 429s were not seen"
+if grep -q -e "cxpipe-sim-secret" "$TL_DIR/cxpiped.log"; then
+	fail "the client secret reached the log"
+fi
+tl_stop_daemon || fail "daemon exit status"
+exit 0

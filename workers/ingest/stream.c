@@ -1,0 +1,356 @@
+#include "autoconf.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "curl_loop.h"
+#include "ingest.h"
+#include "log.h"
+#include "oauth.h"
+#include "poll.h"
+#include "stream.h"
+#include "ws_client.h"
+#include "xmalloc.h"
+
+#define STREAM_MAX_HEADERS	16
+
+struct stream {
+	struct ingest		*in;
+	char			*name;
+	enum family		 family;
+	struct oauth		*oauth;
+	struct ws_client	*ws;
+	struct poller		*poller;
+	char			*ws_url;	/* as configured (may be a path) */
+	char			*url;		/* resolved ws_url, once known */
+	int			 transport;	/* 0 websocket, 1 poll, 2 longpoll */
+	struct ws_conf		 wsc;		/* kept for the resolved start */
+	char			*subscribe;
+	char			*ack;
+	char			*ca_file;
+	char			*headers[STREAM_MAX_HEADERS];
+	size_t			 nheaders;
+	bool			 paused;
+	uint64_t		 messages;
+	uint64_t		 dead_letters;
+};
+
+char *
+stream_resolve_url(const char *url, const char *base, int ws)
+{
+	const char	*rest;
+	size_t		 n;
+
+	if (url[0] != '/')
+		return xstrdup(url);
+	if (base == NULL)
+		return NULL;
+	if (strncmp(base, "https://", 8) == 0)
+		rest = base + 8;
+	else if (strncmp(base, "http://", 7) == 0)
+		rest = base + 7;
+	else
+		return NULL;
+	n = strlen(rest);
+	while (n > 0 && rest[n - 1] == '/')
+		n--;
+	return xasprintf("%s%.*s%s", ws ? (base[4] == 's' ? "wss://" : "ws://") :
+	    (base[4] == 's' ? "https://" : "http://"), (int)n, rest, url);
+}
+
+/* Reads a secret from a file or the environment; NULL with err set. */
+static char *
+stream_read_secret(const char *file, const char *env, char *err, size_t errlen)
+{
+	const char	*v;
+
+	if (file != NULL)
+		return config_read_secret_file(file, err, errlen);
+	if (env == NULL)
+		return NULL;
+	if ((v = getenv(env)) == NULL || *v == '\0') {
+		snprintf(err, errlen, "environment variable %s is not set", env);
+		return NULL;
+	}
+	return xstrdup(v);
+}
+
+/* Wipes and frees a secret. */
+static void
+stream_free_secret(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* Spools one message; false when the spool cannot take it now. */
+static bool
+stream_take(struct stream *st, const char *data, size_t len)
+{
+	if (!ingest_can_accept(st->in))
+		return false;
+	if (ingest_accept(st->in, st->name, st->family, 0, data, len) == -1)
+		return false;
+	ingest_commit(st->in);
+	st->messages++;
+	return true;
+}
+
+/* Spools a message the stream could not use, as a dead letter with why. */
+static bool
+stream_take_dead(struct stream *st, const char *reason, const char *data,
+    size_t len)
+{
+	if (!ingest_can_accept(st->in))
+		return false;
+	if (ingest_accept_dead(st->in, st->name, st->family, reason, data, len) == -1)
+		return false;
+	ingest_commit(st->in);
+	st->dead_letters++;
+	return true;
+}
+
+/* Events of the WebSocket client, on the libevent thread. */
+static int
+stream_ws_cb(struct ws_client *c, const struct ws_event *ev, void *arg)
+{
+	struct stream	*st = arg;
+
+	switch (ev->type) {
+	case WS_EVENT_MESSAGE:
+		if (!stream_take(st, ev->data, ev->len)) {
+			st->paused = true;
+			return WS_HOLD;
+		}
+		return WS_TAKEN;
+	case WS_EVENT_DEAD_LETTER:
+		if (!stream_take_dead(st, ev->reason, ev->data, ev->len)) {
+			st->paused = true;
+			return WS_HOLD;
+		}
+		return WS_TAKEN;
+	case WS_EVENT_TOKEN_REJECTED:
+		log_info("stream %s: the server refused the token; fetching a new one",
+		    st->name);
+		oauth_invalidate(st->oauth);
+		return WS_TAKEN;
+	case WS_EVENT_STATE:
+		log_debug("stream %s: %s", st->name, ws_state_name(ev->state));
+		return WS_TAKEN;
+	}
+	return WS_TAKEN;
+}
+
+/* A new token: the first starts the stream, later ones are handed on. */
+static void
+stream_token_cb(void *arg, const char *token, time_t expires_at)
+{
+	struct stream	*st = arg;
+	char		 err[256];
+
+	if (st->transport != 0) {
+		poller_set_token(st->poller, token, oauth_base_uri(st->oauth));
+		return;
+	}
+	if (st->ws != NULL) {
+		ws_client_set_token(st->ws, token);
+		return;
+	}
+	if (st->url == NULL &&
+	    (st->url = stream_resolve_url(st->ws_url, oauth_base_uri(st->oauth), 1)) == NULL) {
+		log_warnx("stream %s: ws_url is a path and the token endpoint "
+		    "gave no resource_server_base_uri to resolve it", st->name);
+		return;
+	}
+	st->wsc.url = st->url;
+	st->ws = ws_client_new(ingest_ws_thread(st->in, err, sizeof(err)),
+	    &st->wsc, stream_ws_cb, st, err, sizeof(err));
+	if (st->ws == NULL) {
+		log_warnx("stream %s: %s", st->name, err);
+		return;
+	}
+	ws_client_start(st->ws, token);
+}
+
+/* The resource refused the token: get another. */
+static void
+stream_unauthorized_cb(void *arg)
+{
+	struct stream	*st = arg;
+
+	oauth_invalidate(st->oauth);
+}
+
+/* Splits "Name: value | Name: value" into the header list. */
+static void
+stream_parse_headers(struct stream *st, const char *spec)
+{
+	char	*copy, *p, *h, *save = NULL;
+
+	if (spec == NULL)
+		return;
+	copy = xstrdup(spec);
+	for (p = copy; (h = strtok_r(p, "|", &save)) != NULL; p = NULL) {
+		while (*h == ' ')
+			h++;
+		size_t n = strlen(h);
+		while (n > 0 && h[n - 1] == ' ')
+			h[--n] = '\0';
+		if (n > 0 && st->nheaders < STREAM_MAX_HEADERS)
+			st->headers[st->nheaders++] = xstrdup(h);
+	}
+	free(copy);
+}
+
+/* The OAuth2 side of a stream's config. */
+static struct oauth *
+stream_oauth_new(struct stream *st, const struct stream_conf *sc, char *err,
+    size_t errlen)
+{
+	struct oauth_conf	 oc;
+	struct oauth		*o;
+	char			*secret, *password = NULL;
+
+	if ((secret = stream_read_secret(sc->client_secret_file,
+	    sc->client_secret_env, err, errlen)) == NULL)
+		return NULL;
+	if (strcmp(sc->grant, "password") == 0 &&
+	    (password = config_read_secret_file(sc->access_key_secret_file, err,
+	    errlen)) == NULL) {
+		stream_free_secret(secret);
+		return NULL;
+	}
+	memset(&oc, 0, sizeof(oc));
+	oc.name = st->name;
+	oc.token_url = sc->token_url;
+	oc.grant = password != NULL ? OAUTH_GRANT_PASSWORD : OAUTH_GRANT_CLIENT_CREDENTIALS;
+	oc.client_id = sc->client_id;
+	oc.client_secret = secret;
+	oc.username = sc->access_key_id;
+	oc.password = password;
+	oc.scope = sc->scope;
+	oc.tenant = sc->tenant;
+	oc.ca_file = sc->ca_file;
+	oc.refresh_margin_s = (int)(sc->token_refresh_margin_ms / 1000);
+	oc.backoff_base_ms = (int)sc->backoff_base_ms;
+	oc.backoff_cap_ms = (int)sc->backoff_cap_ms;
+	o = oauth_new(ingest_curl_loop(st->in), &oc, stream_token_cb, st);
+	stream_free_secret(secret);
+	stream_free_secret(password);
+	return o;
+}
+
+struct stream *
+stream_start(struct ingest *in, const struct stream_conf *sc, char *err,
+    size_t errlen)
+{
+	struct stream	*st;
+
+	st = xcalloc(1, sizeof(*st));
+	st->in = in;
+	st->name = xstrdup(sc->name);
+	st->family = (enum family)family_parse(sc->family);
+	st->transport = strcmp(sc->transport, "websocket") == 0 ? 0 :
+	    strcmp(sc->transport, "poll") == 0 ? 1 : 2;
+	if (st->transport == 0) {
+		st->subscribe = sc->subscribe != NULL ? xstrdup(sc->subscribe) : NULL;
+		st->ack = xstrdup(sc->ack);
+		st->ca_file = sc->ca_file != NULL ? xstrdup(sc->ca_file) : NULL;
+		stream_parse_headers(st, sc->headers);
+		st->wsc.name = st->name;
+		st->wsc.token_in = strcmp(sc->token_in, "query") == 0 ?
+		    WS_TOKEN_IN_QUERY : WS_TOKEN_IN_HEADER;
+		st->wsc.subscribe = st->subscribe;
+		st->wsc.ack_type = st->subscribe != NULL ? st->ack : NULL;
+		st->wsc.ack_timeout_ms = (uint32_t)sc->ack_timeout_ms;
+		st->wsc.ca_file = st->ca_file;
+		st->wsc.max_message_bytes = (size_t)sc->max_message_bytes;
+		st->wsc.headers = (const char *const *)st->headers;
+		st->wsc.nheaders = st->nheaders;
+		st->wsc.ping_interval_ms = (uint32_t)sc->ping_interval_ms;
+		st->wsc.idle_timeout_ms = (uint32_t)sc->idle_timeout_ms;
+		st->wsc.backoff_base_ms = (uint32_t)sc->backoff_base_ms;
+		st->wsc.backoff_cap_ms = (uint32_t)sc->backoff_cap_ms;
+		st->wsc.stable_ms = (uint32_t)sc->stable_after_ms;
+	} else if ((st->poller = poller_new(in, st->name, st->family, sc, err,
+	    errlen)) == NULL) {
+		stream_stop(st);
+		return NULL;
+	}
+	if (st->poller != NULL)
+		poller_on_unauthorized(st->poller, stream_unauthorized_cb, st);
+	if ((st->oauth = stream_oauth_new(st, sc, err, errlen)) == NULL) {
+		stream_stop(st);
+		return NULL;
+	}
+	if (st->transport == 0)
+		st->ws_url = xstrdup(sc->ws_url);
+	oauth_start(st->oauth);
+	log_info("stream %s: %s %s, family %s", st->name, sc->transport,
+	    st->transport == 0 ? sc->ws_url : st->transport == 1 ? sc->poll_url :
+	    sc->longpoll_session_url, sc->family);
+	return st;
+}
+
+void
+stream_kick(struct stream *st)
+{
+	if (st->poller != NULL)
+		poller_kick(st->poller);
+	if (st->ws != NULL && st->paused) {
+		st->paused = false;
+		ws_client_resume(st->ws);
+	}
+}
+
+void
+stream_stats(struct stream *st, struct buf *b)
+{
+	buf_printf(b, "{\"name\":\"%s\",\"messages\":%llu,\"dead_letters\":%llu,"
+	    "\"oauth\":", st->name, (unsigned long long)st->messages,
+	    (unsigned long long)st->dead_letters);
+	if (st->oauth != NULL)
+		oauth_stats(st->oauth, b);
+	else
+		buf_add_str(b, "null");
+	buf_add_str(b, ",\"transport\":");
+	if (st->ws != NULL)
+		ws_client_stats(st->ws, b);
+	else if (st->poller != NULL)
+		poller_stats(st->poller, b);
+	else
+		buf_add_str(b, "{\"state\":\"authenticating\"}");
+	buf_add_str(b, "}");
+}
+
+void
+stream_stop(struct stream *st)
+{
+	size_t	 i;
+
+	if (st == NULL)
+		return;
+	if (st->ws != NULL)
+		ws_client_free(st->ws);
+	if (st->poller != NULL)
+		poller_free(st->poller);
+	if (st->oauth != NULL)
+		oauth_free(st->oauth);
+	for (i = 0; i < st->nheaders; i++)
+		free(st->headers[i]);
+	free(st->subscribe);
+	free(st->ack);
+	free(st->ca_file);
+	free(st->url);
+	free(st->ws_url);
+	free(st->name);
+	free(st);
+}
