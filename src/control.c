@@ -37,6 +37,7 @@
 enum session_wait {
 	WAIT_NONE = 0,
 	WAIT_STATS,
+	WAIT_STATUS,		/* status waits for ingest's streams */
 	WAIT_RELOAD
 };
 
@@ -64,6 +65,7 @@ struct control {
 };
 
 static void	control_session_free(struct session *);
+static void	control_arm_timeout(struct session *, int);
 
 /* Sends the reply and closes the session once it is written. */
 static void
@@ -101,9 +103,39 @@ uptime_s(const struct proc *pr, time_t now)
 	return pr->pid != 0 ? (int64_t)(now - pr->started_wall) : 0;
 }
 
-/* `status`: the master's view of the daemon and of every worker. */
+/* One line per stream of ingest's stats: state, counters, token expiry. */
 static void
-control_status(struct session *s)
+control_render_streams(struct buf *b, json_t *streams)
+{
+	json_t		*st, *tr, *oa;
+	const char	*err;
+	size_t		 i;
+
+	if (json_array_size(streams) == 0)
+		return;
+	buf_printf(b, "\n%-12s %-16s %10s %10s %8s  %s\n", "STREAM", "STATE",
+	    "MESSAGES", "RECONNECTS", "TOKEN", "LAST ERROR");
+	json_array_foreach(streams, i, st) {
+		tr = json_object_get(st, "transport");
+		oa = json_object_get(st, "oauth");
+		err = json_string_value(json_object_get(tr, "last_error"));
+		if (err == NULL || *err == '\0')
+			err = json_string_value(json_object_get(oa, "last_error"));
+		buf_printf(b, "%-12s %-16s %10lld %10lld %7llds  %s\n",
+		    json_string_value(json_object_get(st, "name")),
+		    json_string_value(json_object_get(tr, "state")) ?
+		    json_string_value(json_object_get(tr, "state")) : "authenticating",
+		    (long long)json_integer_value(json_object_get(st, "messages")),
+		    (long long)json_integer_value(json_object_get(tr, "reconnects")),
+		    (long long)json_integer_value(json_object_get(oa, "expires_in")),
+		    err != NULL && *err != '\0' ? err : "-");
+	}
+}
+
+/* `status`: the master's view of the daemon and of every worker, and the
+ * streams as ingest reports them (streams NULL when it did not answer). */
+static void
+control_status_finish(struct session *s, json_t *streams)
 {
 	struct master	*m = s->control->m;
 	struct buf	 b;
@@ -136,6 +168,7 @@ control_status(struct session *s)
 		json_array_append_new(ws, w);
 	}
 	json_object_set_new(o, "workers", ws);
+	json_object_set(o, "streams", streams != NULL ? streams : json_array());
 	if (s->json) {
 		text = json_dumps(o, JSON_INDENT(2));
 		control_replyf(s, 0, "%s\n", text);
@@ -158,10 +191,28 @@ control_status(struct session *s)
 		    (unsigned long long)pr->generation,
 		    pr->last_exit[0] ? pr->last_exit : "-");
 	}
+	control_render_streams(&b, streams);
 	buf_add(&b, "", 1);
 	control_reply(s, 0, (const char *)b.data);
 	buf_free(&b);
 	json_decref(o);
+}
+
+/* `status`: asks ingest for its streams first, if it is there to ask. */
+static void
+control_status(struct session *s)
+{
+	struct proc	*pr = &s->control->m->procs[ROLE_INGEST];
+
+	if (pr->ctl == NULL || pr->pid == 0 || pr->state != PROC_RUNNING) {
+		control_status_finish(s, NULL);
+		return;
+	}
+	s->wait = WAIT_STATUS;
+	s->id = ++s->control->next_id;
+	s->pending = 1u << ROLE_INGEST;
+	channel_send(pr->ctl, MSG_CTL_STATS_REQUEST, 0, s->id, NULL, 0);
+	control_arm_timeout(s, STATS_TIMEOUT_MS);
 }
 
 /* Renders one JSON value of a stats object as text. */
@@ -221,7 +272,9 @@ control_timeout_cb(int fd, short what, void *arg)
 		if (s->pending & (1u << r))
 			json_object_set_new(s->answers, role_name((enum role)r),
 			    json_pack("{s:s}", "error", "no answer in time"));
-	if (s->wait == WAIT_STATS)
+	if (s->wait == WAIT_STATUS)
+		control_status_finish(s, NULL);
+	else if (s->wait == WAIT_STATS)
 		control_stats_finish(s);
 	else
 		control_replyf(s, 1, "reload: generation %llu sent, but not every "
@@ -273,8 +326,15 @@ control_stats_reply(struct control *c, enum role r, uint64_t id,
 	json_t		*o;
 
 	TAILQ_FOREACH(s, &c->sessions, entry) {
-		if (s->wait != WAIT_STATS || s->id != id || !(s->pending & (1u << r)))
+		if ((s->wait != WAIT_STATS && s->wait != WAIT_STATUS) || s->id != id ||
+		    !(s->pending & (1u << r)))
 			continue;
+		if (s->wait == WAIT_STATUS) {
+			o = json_loadb((const char *)p, len, 0, &jerr);
+			control_status_finish(s, json_object_get(o, "streams"));
+			json_decref(o);
+			return;
+		}
 		if ((o = json_loadb((const char *)p, len, 0, &jerr)) == NULL)
 			o = json_pack("{s:s}", "error", jerr.text);
 		json_object_set_new(s->answers, role_name(r), o);

@@ -46,6 +46,12 @@ tl_wait_committed 60
 sleep 1.5	# the simulator rewrites its manifest every second
 "$CXSIM" verify --manifest "$TL_DIR/sim/man/interaction.json" --db "$TL_CONNINFO" ||
     fail "tables differ from what the simulator sent"
+# cxpipectl status shows the stream: state, messages, reconnects, token expiry.
+ctl status >"$TL_DIR/status.out"
+grep -Eq '^cx +subscribed +[0-9]+ +[0-9]+ +[0-9]+s' "$TL_DIR/status.out" ||
+    fail "status does not show the stream: $(cat "$TL_DIR/status.out")"
+ctl status --json | tr -d ' \n' | grep -q '"streams":\[{"name":"cx"' ||
+    fail "status --json has no streams"
 reconnects=$(stream_stat reconnects)
 [ "${reconnects:-0}" -ge 3 ] || fail "expected at least 3 reconnects, got ${reconnects:-none}"
 assert_grep "stream cx: subscribed" "$TL_DIR/cxpiped.log"

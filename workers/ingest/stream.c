@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <event2/event.h>
+#include <sys/time.h>
 #include <jansson.h>
 
 #include "curl_loop.h"
@@ -37,6 +39,16 @@ struct stream {
 	char			*headers[STREAM_MAX_HEADERS];
 	size_t			 nheaders;
 	bool			 paused;
+	/* register_url: a REST call whose id fills ${subscription_id} */
+	char			*register_url;
+	char			*register_body;
+	char			*subscription_id;
+	CURL			*reg_easy;
+	struct curl_slist	*reg_hdrs;
+	struct buf		 reg_body;
+	struct event		*reg_timer;
+	int64_t			 reg_delay_ms;
+	int64_t			 backoff_cap_ms;
 	uint64_t		 messages;
 	uint64_t		 dead_letters;
 };
@@ -149,12 +161,137 @@ stream_ws_cb(struct ws_client *c, const struct ws_event *ev, void *arg)
 	return WS_TAKEN;
 }
 
+static void	stream_register(struct stream *);
+static void	stream_connect(struct stream *, const char *);
+
+/* Collects the register call's answer, bounded. */
+static size_t
+stream_reg_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct stream	*st = arg;
+
+	if (st->reg_body.len + size * n > 65536)
+		return 0;
+	buf_add(&st->reg_body, data, size * n);
+	return size * n;
+}
+
+/* Builds the subscribe message with ${subscription_id} replaced. */
+static void
+stream_fill_subscribe(struct stream *st)
+{
+	const char	*at;
+	char		*s;
+
+	if (st->subscribe == NULL ||
+	    (at = strstr(st->subscribe, "${subscription_id}")) == NULL)
+		return;
+	s = xasprintf("%.*s%s%s", (int)(at - st->subscribe), st->subscribe,
+	    st->subscription_id, at + strlen("${subscription_id}"));
+	free(st->subscribe);
+	st->subscribe = s;
+	st->wsc.subscribe = s;
+}
+
+/* The register call finished: take its id, or retry later. */
+static void
+stream_reg_done_cb(void *arg, CURL *easy, CURLcode rc)
+{
+	struct stream	*st = arg;
+	json_t		*doc, *id;
+	long		 code = 0;
+	struct timeval	 tv;
+
+	st->reg_easy = NULL;
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_cleanup(easy);
+	curl_slist_free_all(st->reg_hdrs);
+	st->reg_hdrs = NULL;
+	buf_add(&st->reg_body, "", 1);
+	doc = rc == CURLE_OK && code >= 200 && code < 300 ?
+	    json_loads((const char *)st->reg_body.data, 0, NULL) : NULL;
+	buf_reset(&st->reg_body);
+	id = json_object_get(doc, "subscriptionId");
+	if (!json_is_string(id))
+		id = json_object_get(doc, "id");
+	if (json_is_string(id)) {
+		st->subscription_id = xstrdup(json_string_value(id));
+		json_decref(doc);
+		log_info("stream %s: registered, subscription %s", st->name,
+		    st->subscription_id);
+		stream_fill_subscribe(st);
+		if (oauth_token(st->oauth) != NULL)
+			stream_connect(st, oauth_token(st->oauth));
+		return;
+	}
+	json_decref(doc);
+	if (code == 401)
+		oauth_invalidate(st->oauth);
+	st->reg_delay_ms = st->reg_delay_ms == 0 ? 1000 :
+	    st->reg_delay_ms * 2 > st->backoff_cap_ms ? st->backoff_cap_ms :
+	    st->reg_delay_ms * 2;
+	log_warnx("stream %s: register_url failed (%s); retrying in %lld ms",
+	    st->name, rc != CURLE_OK ? curl_easy_strerror(rc) :
+	    code < 200 || code > 299 ? "HTTP error" : "no id in the answer",
+	    (long long)st->reg_delay_ms);
+	tv.tv_sec = st->reg_delay_ms / 1000;
+	tv.tv_usec = (st->reg_delay_ms % 1000) * 1000;
+	evtimer_add(st->reg_timer, &tv);
+}
+
+static void
+stream_reg_timer_cb(int fd, short what, void *arg)
+{
+	stream_register(arg);
+}
+
+/* POSTs register_body to register_url with the token. */
+static void
+stream_register(struct stream *st)
+{
+	const char	*token = oauth_token(st->oauth);
+	char		*url, *auth;
+	CURL		*e;
+
+	if (st->reg_easy != NULL || token == NULL)
+		return;
+	if ((url = stream_resolve_url(st->register_url, oauth_base_uri(st->oauth), 0)) == NULL) {
+		log_warnx("stream %s: register_url is a path and the token endpoint "
+		    "gave no resource_server_base_uri", st->name);
+		return;
+	}
+	e = curl_easy_init();
+	auth = xasprintf("Authorization: Bearer %s", token);
+	st->reg_hdrs = curl_slist_append(NULL, auth);
+	explicit_bzero(auth, strlen(auth));
+	free(auth);
+	st->reg_hdrs = curl_slist_append(st->reg_hdrs, "Content-Type: application/json");
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, st->reg_hdrs);
+	curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS,
+	    st->register_body != NULL ? st->register_body : "{}");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, stream_reg_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, st);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, 30000L);
+	if (st->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, st->ca_file);
+	free(url);
+	st->reg_easy = e;
+	if (curl_loop_add(ingest_curl_loop(st->in), e, stream_reg_done_cb, st) == -1) {
+		st->reg_easy = NULL;
+		curl_easy_cleanup(e);
+		curl_slist_free_all(st->reg_hdrs);
+		st->reg_hdrs = NULL;
+	}
+}
+
 /* A new token: the first starts the stream, later ones are handed on. */
 static void
 stream_token_cb(void *arg, const char *token, time_t expires_at)
 {
 	struct stream	*st = arg;
-	char		 err[256];
 
 	if (st->transport != 0) {
 		poller_set_token(st->poller, token, oauth_base_uri(st->oauth));
@@ -164,6 +301,19 @@ stream_token_cb(void *arg, const char *token, time_t expires_at)
 		ws_client_set_token(st->ws, token);
 		return;
 	}
+	if (st->register_url != NULL && st->subscription_id == NULL) {
+		stream_register(st);
+		return;
+	}
+	stream_connect(st, token);
+}
+
+/* Starts the WebSocket once the token (and any subscription id) is there. */
+static void
+stream_connect(struct stream *st, const char *token)
+{
+	char	 err[256];
+
 	if (st->url == NULL &&
 	    (st->url = stream_resolve_url(st->ws_url, oauth_base_uri(st->oauth), 1)) == NULL) {
 		log_warnx("stream %s: ws_url is a path and the token endpoint "
@@ -293,6 +443,14 @@ stream_start(struct ingest *in, const struct stream_conf *sc, char *err,
 	}
 	if (st->transport == 0)
 		st->ws_url = xstrdup(sc->ws_url);
+	if (st->transport == 0 && sc->register_url != NULL) {
+		st->register_url = xstrdup(sc->register_url);
+		st->register_body = sc->register_body != NULL ?
+		    xstrdup(sc->register_body) : NULL;
+	}
+	st->backoff_cap_ms = sc->backoff_cap_ms;
+	buf_init(&st->reg_body);
+	st->reg_timer = evtimer_new(in->base, stream_reg_timer_cb, st);
 	oauth_start(st->oauth);
 	log_info("stream %s: %s %s, family %s", st->name, sc->transport,
 	    st->transport == 0 ? sc->ws_url : st->transport == 1 ? sc->poll_url :
@@ -340,6 +498,17 @@ stream_stop(struct stream *st)
 		return;
 	if (st->ws != NULL)
 		ws_client_free(st->ws);
+	if (st->reg_easy != NULL) {
+		curl_loop_remove(ingest_curl_loop(st->in), st->reg_easy);
+		curl_easy_cleanup(st->reg_easy);
+	}
+	curl_slist_free_all(st->reg_hdrs);
+	if (st->reg_timer != NULL)
+		event_free(st->reg_timer);
+	buf_free(&st->reg_body);
+	free(st->register_url);
+	free(st->register_body);
+	free(st->subscription_id);
 	if (st->poller != NULL)
 		poller_free(st->poller);
 	if (st->oauth != NULL)
