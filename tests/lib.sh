@@ -15,6 +15,7 @@ TL_PGDIR=
 TL_OWN_PG=0
 TL_DAEMON_PID=
 TL_FAILED=0
+TL_BG_PIDS=	# helpers (simulators) stopped by tl_cleanup
 
 tl_log() { printf '%s: %s\n' "$TL_NAME" "$*" >&2; }
 
@@ -29,7 +30,10 @@ fail() {
 }
 
 tl_cleanup() {
-	local rc=$?
+	local rc=$? pid
+	for pid in ${TL_BG_PIDS:-}; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
 	if [ -n "$TL_DAEMON_PID" ] && kill -0 "$TL_DAEMON_PID" 2>/dev/null; then
 		kill -TERM "$TL_DAEMON_PID" 2>/dev/null
 		for _ in $(seq 1 100); do

@@ -13,6 +13,7 @@ mkdir -p "$TL_DIR/sim"
 "$CXSIM" serve --port 0 --ready-file "$TL_DIR/sim/port" --manifest-dir "$TL_DIR/sim/man" \
     --duration 120 --family agent_state --family analytics --count "$count" \
     --rate 1000 >"$TL_DIR/sim/sim.log" 2>&1 &
+TL_BG_PIDS="$TL_BG_PIDS $!"
 TL_WAIT=10 tl_wait test -s "$TL_DIR/sim/port" || fail "simulator did not start"
 port=$(cat "$TL_DIR/sim/port")
 printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"

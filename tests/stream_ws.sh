@@ -16,6 +16,7 @@ start_sim() {	# start_sim DIR ARGS...
 	mkdir -p "$d"
 	"$CXSIM" serve --port 0 --ready-file "$d/port" --manifest-dir "$d/man" \
 	    --duration 120 "$@" >"$d/sim.log" 2>&1 &
+	TL_BG_PIDS="$TL_BG_PIDS $!"
 	TL_WAIT=10 tl_wait test -s "$d/port" || fail "simulator did not start"
 	SIM_PORT=$(cat "$d/port")
 }

@@ -258,6 +258,11 @@ feed_poll(struct feed *f, int64_t since_us, size_t limit, int64_t now_us,
 		*more = true;		/* the limit stopped the lookback */
 		return n;
 	}
+	if ((now_us > f->last_stamp_us ? now_us : f->last_stamp_us + 1) <=
+	    since_us) {
+		*more = false;		/* a cursor ahead of our clock */
+		return n;
+	}
 	while (n < limit && feed_take(f, now_us, &item)) {
 		cb(arg, &item);
 		n++;

@@ -6,11 +6,13 @@
 #include "autoconf.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -179,8 +181,14 @@ ws_client_new(struct ws_thread *t, const struct ws_conf *conf,
 		c->ack_type = xstrdup(conf->ack_type);
 	c->reject_type = xstrdup(conf->reject_type != NULL ?
 	    conf->reject_type : "subscribe.reject");
-	if (conf->ca_file != NULL && *conf->ca_file != '\0')
+	if (conf->ca_file != NULL && *conf->ca_file != '\0') {
+		if (access(conf->ca_file, R_OK) == -1) {
+			snprintf(err, errlen, "ca_file %s: %s", conf->ca_file,
+			    strerror(errno));
+			goto fail;
+		}
 		c->ca_file = xstrdup(conf->ca_file);
+	}
 	c->ack_timeout_ms = ws_or(conf->ack_timeout_ms, WS_DEF_ACK_TIMEOUT);
 	c->ping_interval_ms = ws_or(conf->ping_interval_ms, WS_DEF_PING);
 	c->idle_timeout_ms = ws_or(conf->idle_timeout_ms, WS_DEF_IDLE);

@@ -1,9 +1,10 @@
 /*
- * One stream's state machine, run on the lws thread: connect, upgrade with
- * the token, subscribe and wait for the ack, reassemble messages, ping and
- * watch for silence, and after every close decide from its code whether to
- * reconnect now, back off, ask for a token or give up.  Nothing here logs:
- * events carry the facts to the libevent thread, which logs them.
+ * One stream's state machine, run on the lws thread: connect, wait for the
+ * upgrade and the subscription's ack, ping and watch for silence, and after
+ * every close decide from its code whether to reconnect now, back off, ask
+ * for a token or give up (ws_rx.c handles the frames themselves).  Nothing
+ * here logs: events carry the facts to the libevent thread, which logs
+ * them.
  */
 #include "autoconf.h"
 
@@ -12,13 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "xmalloc.h"
 #include "ws_thread.h"
 
-#define WS_DL_PREFIX	4096		/* bytes of an oversized message kept */
-#define WS_RX_KEEP	(64 * 1024)	/* larger reassembly buffers are freed */
 #define WS_CLOSE_WAIT	5		/* s for a close we started to finish */
 #define WS_REJECT_WAIT_US (1000 * LWS_US_PER_MS)	/* for the server's close */
 #define WS_TICK_MIN_US	(10 * LWS_US_PER_MS)
@@ -41,9 +37,8 @@ conn_rx_blocked(const struct ws_client *c)
 	return c->l.user_paused || c->l.queue_paused;
 }
 
-/* Queues an event unless the client is being freed. */
-static bool
-conn_push(struct ws_client *c, struct ws_msg *m)
+bool
+ws_conn_push(struct ws_client *c, struct ws_msg *m)
 {
 	if (c->l.freeing) {
 		free(m);
@@ -64,13 +59,11 @@ conn_state(struct ws_client *c, enum ws_state s, int code, const char *reason,
 	m->state = s;
 	m->close_code = code;
 	m->delay_ms = delay_ms;
-	(void)conn_push(c, m);
+	(void)ws_conn_push(c, m);
 }
 
-/* Starts or stops reading the socket as the pause flags say.  now: called
- * from outside a callback of this connection. */
-static void
-conn_apply_flow(struct ws_client *c, bool now)
+void
+ws_conn_flow(struct ws_client *c, bool now)
 {
 	int flags;
 
@@ -162,6 +155,10 @@ conn_ended(struct ws_client *c, int code, const char *how)
 	char		 why[512];
 	bool		 stable;
 
+	/* lws may still call back for this wsi (WSI_DESTROY): not for us,
+	 * since the client may be freed once WS_MSG_GONE is queued. */
+	if (l->wsi != NULL)
+		lws_set_opaque_user_data(l->wsi, NULL);
 	l->wsi = NULL;
 	lws_sul_cancel(&l->sul_ack);
 	lws_sul_cancel(&l->sul_idle);
@@ -201,7 +198,7 @@ conn_ended(struct ws_client *c, int code, const char *how)
 	case WS_NEXT_TOKEN:
 		l->token_rejects++;
 		conn_state(c, WS_STATE_NEEDS_TOKEN, code, why, 0, NULL, 0);
-		(void)conn_push(c, ws_msg_new(WS_MSG_TOKEN, NULL, 0, why));
+		(void)ws_conn_push(c, ws_msg_new(WS_MSG_TOKEN, NULL, 0, why));
 		break;
 	case WS_NEXT_FAIL:
 		conn_state(c, WS_STATE_FAILED, code, why, 0, NULL, 0);
@@ -250,6 +247,21 @@ conn_ack_cb(lws_sorted_usec_list_t *sul)
 	conn_close(c, 1000, "subscribe ack timeout");
 }
 
+void
+ws_conn_rejected(struct ws_client *c, const char *reason)
+{
+	struct ws_conn *l = &c->l;
+
+	snprintf(l->decided_reason, sizeof(l->decided_reason),
+	    "subscribe rejected: %.200s", reason);
+	l->decided = conn_is_rate_limit(reason) ? WS_NEXT_SLOW : WS_NEXT_FAIL;
+	/* The server closes (1008) after a reject; close ourselves only if
+	 * it does not. */
+	l->rejected = true;
+	lws_sul_schedule(c->t->ctx, 0, &l->sul_ack, conn_ack_cb,
+	    WS_REJECT_WAIT_US);
+}
+
 /* The heartbeat: pings after ping_interval of silence, drops the
  * connection after idle_timeout of silence. */
 static void
@@ -289,29 +301,6 @@ conn_idle_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(c->t->ctx, 0, &l->sul_idle, conn_idle_cb, tick);
 }
 
-/* Percent-encodes s for a query string; the caller frees the result. */
-static char *
-conn_urlencode(const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = xmalloc(strlen(s) * 3 + 1), *p = out;
-
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (isalnum(ch) || ch == '-' || ch == '_' || ch == '.' ||
-		    ch == '~') {
-			*p++ = (char)ch;
-		} else {
-			*p++ = '%';
-			*p++ = hex[ch >> 4];
-			*p++ = hex[ch & 15];
-		}
-	}
-	*p = '\0';
-	return out;
-}
-
 /* Starts one connection attempt. */
 static void
 conn_connect(struct ws_client *c)
@@ -320,7 +309,6 @@ conn_connect(struct ws_client *c)
 	struct lws_client_connect_info	 i;
 	struct lws_vhost		*vh;
 	uint64_t			 attempt;
-	char				*enc;
 
 	if (l->stopping || l->wsi != NULL)
 		return;
@@ -337,13 +325,7 @@ conn_connect(struct ws_client *c)
 		return;
 	}
 	free(l->path);
-	if (c->token_in == WS_TOKEN_IN_QUERY && l->token != NULL) {
-		enc = conn_urlencode(l->token);
-		l->path = xasprintf("%s%caccess_token=%s", c->path,
-		    strchr(c->path, '?') != NULL ? '&' : '?', enc);
-		free(enc);
-	} else
-		l->path = xstrdup(c->path);
+	l->path = ws_rx_path(c);
 	l->upgraded = l->subscribe_sent = l->ping_due = false;
 	l->want_close = l->got_close = l->rx_active = l->rejected = false;
 	l->killed = false;
@@ -375,9 +357,8 @@ conn_connect(struct ws_client *c)
 	}
 }
 
-/* The subscription is confirmed (or needs no ack). */
-static void
-conn_subscribed(struct ws_client *c, const char *ack, size_t len)
+void
+ws_conn_subscribed(struct ws_client *c, const char *ack, size_t len)
 {
 	struct ws_conn *l = &c->l;
 
@@ -395,11 +376,11 @@ conn_established(struct ws_client *c)
 
 	l->upgraded = true;
 	l->last_rx = l->last_ping = lws_now_usecs();
-	conn_apply_flow(c, false);
+	ws_conn_flow(c, false);
 	lws_sul_schedule(c->t->ctx, 0, &l->sul_idle, conn_idle_cb,
 	    WS_TICK_MIN_US);
 	if (c->subscribe == NULL) {
-		conn_subscribed(c, NULL, 0);
+		ws_conn_subscribed(c, NULL, 0);
 		return;
 	}
 	conn_state(c, WS_STATE_SUBSCRIBING, 0, "", 0, NULL, 0);
@@ -407,165 +388,6 @@ conn_established(struct ws_client *c)
 	if (c->ack_type != NULL && !conn_rx_blocked(c))
 		lws_sul_schedule(c->t->ctx, 0, &l->sul_ack, conn_ack_cb,
 		    (lws_usec_t)c->ack_timeout_ms * LWS_US_PER_MS);
-}
-
-/* Sends what is pending: a close, the subscribe message or a ping. */
-static int
-conn_writeable(struct ws_client *c, struct lws *wsi)
-{
-	struct ws_conn	*l = &c->l;
-	unsigned char	*b, ping[LWS_PRE + 8];
-	size_t		 n;
-	int		 rc;
-
-	if (l->want_close) {
-		lws_close_reason(wsi, (enum lws_close_status)l->want_code,
-		    (unsigned char *)l->want_reason, strlen(l->want_reason));
-		return -1;
-	}
-	if (c->subscribe != NULL && !l->subscribe_sent) {
-		n = strlen(c->subscribe);
-		b = xmalloc(LWS_PRE + n);
-		memcpy(b + LWS_PRE, c->subscribe, n);
-		rc = lws_write(wsi, b + LWS_PRE, n, LWS_WRITE_TEXT);
-		free(b);
-		if (rc < (int)n)
-			return -1;
-		l->subscribe_sent = true;
-		if (c->ack_type == NULL)
-			conn_subscribed(c, NULL, 0);
-		if (l->ping_due)
-			lws_callback_on_writable(wsi);
-		return 0;
-	}
-	if (l->ping_due) {
-		l->ping_due = false;
-		memcpy(ping + LWS_PRE, "cxpipe", 6);
-		if (lws_write(wsi, ping + LWS_PRE, 6, LWS_WRITE_PING) < 6)
-			return -1;
-	}
-	return 0;
-}
-
-/* Sorts a message seen while subscribing: 1 ack, 2 reject (reason set),
- * 0 anything else. */
-static int
-conn_control(const struct ws_client *c, const char *data, size_t len,
-    char *reason, size_t reasonlen)
-{
-	static const char *const keys[] = { "reason", "message", "error" };
-	json_t		*j, *v;
-	const char	*type;
-	size_t		 i;
-	int		 kind = 0;
-
-	j = json_loadb(data, len, 0, NULL);
-	if (j == NULL)
-		return 0;
-	type = json_string_value(json_object_get(j, "type"));
-	if (type != NULL && strcmp(type, c->ack_type) == 0)
-		kind = 1;
-	else if (type != NULL && strcmp(type, c->reject_type) == 0) {
-		kind = 2;
-		snprintf(reason, reasonlen, "%.*s", (int)(len > 200 ? 200 : len),
-		    data);
-		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			v = json_object_get(j, keys[i]);
-			if (json_is_string(v)) {
-				snprintf(reason, reasonlen, "%s",
-				    json_string_value(v));
-				break;
-			}
-		}
-	}
-	json_decref(j);
-	return kind;
-}
-
-/* A whole message: an event, a dead letter, or the ack/reject. */
-static void
-conn_message(struct ws_client *c)
-{
-	struct ws_conn	*l = &c->l;
-	struct ws_msg	*m;
-	char		 why[256];
-	const char	*data = (const char *)l->rx.data;
-	size_t		 len = l->rx.len;
-
-	if (data == NULL)
-		data = "";
-	if (l->rx_binary || l->rx_too_big) {
-		if (l->rx_too_big)
-			snprintf(why, sizeof(why), "message of %zu bytes is "
-			    "larger than max_message_bytes (%zu)", l->rx_total,
-			    c->max_message);
-		else
-			snprintf(why, sizeof(why), "binary message of %zu bytes",
-			    l->rx_total);
-		m = ws_msg_new(WS_MSG_DEAD_LETTER, data, len, why);
-		m->full_len = l->rx_total;
-	} else if (l->state == WS_STATE_SUBSCRIBING && c->ack_type != NULL) {
-		switch (conn_control(c, data, len, why, sizeof(why))) {
-		case 1:
-			conn_subscribed(c, data, len);
-			return;
-		case 2:
-			snprintf(l->decided_reason, sizeof(l->decided_reason),
-			    "subscribe rejected: %.200s", why);
-			l->decided = conn_is_rate_limit(why) ? WS_NEXT_SLOW :
-			    WS_NEXT_FAIL;
-			/* The server closes (1008) after a reject; close
-			 * ourselves only if it does not. */
-			l->rejected = true;
-			lws_sul_schedule(c->t->ctx, 0, &l->sul_ack, conn_ack_cb,
-			    WS_REJECT_WAIT_US);
-			return;
-		default:
-			m = ws_msg_new(WS_MSG_MESSAGE, data, len, NULL);
-			break;
-		}
-	} else
-		m = ws_msg_new(WS_MSG_MESSAGE, data, len, NULL);
-	if (conn_push(c, m)) {
-		l->queue_paused = true;
-		conn_apply_flow(c, false);
-	}
-}
-
-/* A chunk of a data frame: reassembles up to max_message_bytes. */
-static void
-conn_receive(struct ws_client *c, struct lws *wsi, const void *in, size_t len)
-{
-	struct ws_conn *l = &c->l;
-	size_t room;
-
-	if (!l->rx_active) {
-		l->rx_active = true;
-		l->rx_binary = lws_frame_is_binary(wsi) != 0;
-		l->rx_too_big = false;
-		l->rx_total = 0;
-		buf_reset(&l->rx);
-	}
-	l->rx_total += len;
-	if (!l->rx_too_big && l->rx_total > c->max_message) {
-		l->rx_too_big = true;
-		if (l->rx.len > WS_DL_PREFIX)
-			l->rx.len = WS_DL_PREFIX;
-	}
-	if (!l->rx_too_big)
-		buf_add(&l->rx, in, len);
-	else if (l->rx.len < WS_DL_PREFIX) {
-		room = WS_DL_PREFIX - l->rx.len;
-		buf_add(&l->rx, in, len < room ? len : room);
-	}
-	if (lws_remaining_packet_payload(wsi) == 0)
-		l->frames++;
-	if (!lws_is_final_fragment(wsi))
-		return;
-	l->rx_active = false;
-	conn_message(c);
-	if (l->rx.cap > WS_RX_KEEP)
-		buf_free(&l->rx);
 }
 
 /* A failed connect or upgrade; a 401 asks for a new token. */
@@ -589,30 +411,6 @@ conn_connect_error(struct ws_client *c, struct lws *wsi, const char *text)
 	else
 		snprintf(why, sizeof(why), "connect failed: %s", text);
 	conn_ended(c, 0, why);
-}
-
-/* Adds the token and the configured headers to the upgrade request. */
-static int
-conn_headers(struct ws_client *c, struct lws *wsi, void *in, size_t len)
-{
-	unsigned char	**p = in, *end = *p + len;
-	char		 *v;
-	size_t		  i;
-	int		  rc = 0;
-
-	if (c->token_in == WS_TOKEN_IN_HEADER && c->l.token != NULL) {
-		v = xasprintf("Bearer %s", c->l.token);
-		rc = lws_add_http_header_by_name(wsi,
-		    (const unsigned char *)"Authorization:",
-		    (const unsigned char *)v, (int)strlen(v), p, end);
-		free(v);
-	}
-	for (i = 0; rc == 0 && i < c->nheaders; i++)
-		rc = lws_add_http_header_by_name(wsi,
-		    (const unsigned char *)c->hdr_names[i],
-		    (const unsigned char *)c->hdr_values[i],
-		    (int)strlen(c->hdr_values[i]), p, end);
-	return rc == 0 ? 0 : -1;
 }
 
 /* Keeps the close code and a printable copy of the reason. */
@@ -662,7 +460,7 @@ ws_conn_callback(struct ws_client *c, struct lws *wsi,
 		return 0;	/* an attempt that already ended */
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-		return conn_headers(c, wsi, in, len);
+		return ws_rx_headers(c, wsi, in, len);
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		conn_connect_error(c, wsi, in != NULL ? (const char *)in :
 		    "connection failed");
@@ -672,13 +470,13 @@ ws_conn_callback(struct ws_client *c, struct lws *wsi,
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		l->last_rx = lws_now_usecs();
-		conn_receive(c, wsi, in, len);
+		ws_rx_receive(c, wsi, in, len);
 		return 0;
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
 		l->last_rx = lws_now_usecs();
 		return 0;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		return conn_writeable(c, wsi);
+		return ws_rx_writeable(c, wsi);
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		conn_peer_close(c, in, len);
 		return 0;
@@ -717,7 +515,7 @@ ws_conn_command(struct ws_client *c, unsigned cmd, char *token, bool paused)
 		if (l->wsi != NULL) {
 			/* Read again so the close handshake can finish. */
 			l->user_paused = l->queue_paused = false;
-			conn_apply_flow(c, true);
+			ws_conn_flow(c, true);
 			conn_close(c, 1000, "client stopping");
 		} else
 			conn_ended(c, 0, "stopped");
@@ -728,7 +526,7 @@ ws_conn_command(struct ws_client *c, unsigned cmd, char *token, bool paused)
 	if (cmd & WS_CMD_UNTHROTTLE)
 		l->queue_paused = false;
 	if (cmd & (WS_CMD_FLOW | WS_CMD_UNTHROTTLE)) {
-		conn_apply_flow(c, true);
+		ws_conn_flow(c, true);
 		if (conn_rx_blocked(c))
 			lws_sul_cancel(&l->sul_ack);
 		else {

@@ -1,8 +1,9 @@
 /*
  * Internals of the WebSocket streams, shared by ws_thread.c (the lws thread
  * and the queues between it and the libevent loop), ws_conn.c (each
- * stream's state machine, on the lws thread) and ws_client.c (the API and
- * the event delivery, on the libevent thread).
+ * stream's state machine) and ws_rx.c (its frames), both on the lws
+ * thread, and ws_client.c (the API and the event delivery, on the libevent
+ * thread).
  *
  * Ownership of struct ws_client's fields is by thread: "const" fields are
  * set before the client is first handed to the lws thread and never change;
@@ -61,6 +62,8 @@ TAILQ_HEAD(ws_msgq, ws_msg);
 #define WS_CMD_UNTHROTTLE	0x08	/* the queue has room again */
 #define WS_CMD_STOP		0x10	/* close, then state idle */
 #define WS_CMD_FREE		0x20	/* close, then WS_MSG_GONE */
+
+#define WS_RX_KEEP	(64 * 1024)	/* larger reassembly buffers are freed */
 
 /* What happens after a connection ends. */
 enum ws_next {
@@ -216,13 +219,32 @@ bool	 ws_thread_push(struct ws_client *, struct ws_msg *);
 /* ws_thread.c, lws thread: the client vhost for a CA file. */
 struct lws_vhost *ws_thread_vhost(struct ws_thread *, const char *ca_file);
 
-/* ws_conn.c, lws thread. */
+/* ws_conn.c, lws thread: commands, lws callbacks, what ws_rx.c reports. */
 void	 ws_conn_command(struct ws_client *, unsigned cmd, char *token,
 	    bool paused);
 int	 ws_conn_callback(struct ws_client *, struct lws *,
 	    enum lws_callback_reasons, void *in, size_t len);
 /* Drops what the lws side owns (after the thread has ended). */
 void	 ws_conn_cleanup(struct ws_client *);
+/* Queues an event unless the client is being freed; true when the stream
+ * is over its budget. */
+bool	 ws_conn_push(struct ws_client *, struct ws_msg *);
+/* Starts or stops reading as the pause flags say; now: called from
+ * outside a callback of this connection. */
+void	 ws_conn_flow(struct ws_client *, bool now);
+/* The subscription is confirmed (ack is the ack message, or NULL). */
+void	 ws_conn_subscribed(struct ws_client *, const char *ack, size_t len);
+/* The server rejected the subscription. */
+void	 ws_conn_rejected(struct ws_client *, const char *reason);
+
+/* ws_rx.c, lws thread: the upgrade request and the frames of an open
+ * connection.  ws_rx_path returns the request path with the token when it
+ * goes in the query; the caller frees it. */
+char	*ws_rx_path(struct ws_client *);
+int	 ws_rx_headers(struct ws_client *, struct lws *, void *in, size_t len);
+int	 ws_rx_writeable(struct ws_client *, struct lws *);
+void	 ws_rx_receive(struct ws_client *, struct lws *, const void *in,
+	    size_t len);
 
 /* ws_client.c, libevent thread: one event from the lws thread. */
 void	 ws_client_dispatch(struct ws_client *, struct ws_msg *);
