@@ -485,7 +485,9 @@ stream_stats(struct stream *st, struct buf *b)
 	else if (st->poller != NULL)
 		poller_stats(st->poller, b);
 	else
-		buf_add_str(b, "{\"state\":\"authenticating\"}");
+		buf_printf(b, "{\"state\":\"%s\"}",
+		    st->oauth != NULL && oauth_state(st->oauth) == OAUTH_BACKOFF ?
+		    "backing-off" : "authenticating");
 	buf_add_str(b, "}");
 }
 
