@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # A CXone WebSocket stream through the daemon, against cxpipe-sim serve:
 # OAuth2 token (after two 429s), ws_url resolved against the token's
-# resource_server_base_uri, subscribe/ack, events with repeats and invalid
-# ones, the connection dropped every 1,500 events and resumed: the tables
-# equal what the simulator sent.  Then the token in the query string.
+# resource_server_base_uri, subscribe/ack, 100,000 events with repeats and
+# invalid ones, the connection dropped every 30,000 events and resumed, the
+# token expiring every 5 s (the server closes with 4001; the renewed token
+# is used): the tables equal what the simulator sent.
 set -eu
 . "$(dirname "$0")/lib.sh"
 tl_setup
 tl_pg_start
-count=6000
+count=100000
+[ "${CXPIPE_QUICK:-0}" = 1 ] && count=20000
 
 start_sim() {	# start_sim DIR ARGS...
 	local d=$1
@@ -21,9 +23,9 @@ start_sim() {	# start_sim DIR ARGS...
 	SIM_PORT=$(cat "$d/port")
 }
 
-start_sim "$TL_DIR/sim" --family interaction --count "$count" --rate 3000 \
-    --dup-rate 0.05 --invalid-rate 0.02 --disconnect-every 1500 \
-    --rate-limit-first 2 --retry-after 1
+start_sim "$TL_DIR/sim" --family interaction --count "$count" --rate 4000 \
+    --dup-rate 0.05 --invalid-rate 0.02 --disconnect-every 30000 \
+    --rate-limit-first 2 --retry-after 1 --expires-in 5
 printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"
 tl_write_config <<EOF2
 [stream cx]
@@ -35,6 +37,7 @@ ws_url = /ws/interaction
 subscribe = {"type":"subscribe","family":"interaction"}
 backoff_base = 100ms
 backoff_cap = 1s
+token_refresh_margin = 2s
 EOF2
 tl_start_daemon
 stream_stat() {	# stream_stat KEY: from ingest's first stream
@@ -42,7 +45,7 @@ stream_stat() {	# stream_stat KEY: from ingest's first stream
 	    grep -o "\"$1\":[0-9]*" | head -n 1 | grep -o '[0-9]*$'
 }
 delivered() { [ "$(stream_stat messages)" -ge "$count" ]; }
-TL_WAIT=60 tl_wait delivered || fail "the stream did not deliver $count messages"
+TL_WAIT=120 tl_wait delivered || fail "the stream did not deliver $count messages"
 tl_wait_committed 60
 sleep 1.5	# the simulator rewrites its manifest every second
 "$CXSIM" verify --manifest "$TL_DIR/sim/man/interaction.json" --db "$TL_CONNINFO" ||
@@ -55,6 +58,9 @@ ctl status --json | tr -d ' \n' | grep -q '"streams":\[{"name":"cx"' ||
     fail "status --json has no streams"
 reconnects=$(stream_stat reconnects)
 [ "${reconnects:-0}" -ge 3 ] || fail "expected at least 3 reconnects, got ${reconnects:-none}"
+grep -q "4001" "$TL_DIR/cxpiped.log" || fail "the token never expired mid-stream (no 4001)"
+tokens=$(stream_stat tokens)
+[ "${tokens:-0}" -ge 3 ] || fail "expected at least 3 tokens, got ${tokens:-none}"
 assert_grep "stream cx: subscribed" "$TL_DIR/cxpiped.log"
 grep -q "429" "$TL_DIR/cxpiped.log" || fail "the 429s were not seen"
 if grep -q -e "cxpipe-sim-secret" "$TL_DIR/cxpiped.log"; then
