@@ -1,4 +1,5 @@
-/* Unit tests for the reconnect backoff: bounds, growth, jitter, reset, determinism. */
+/* Unit tests for the reconnect backoff: bounds, growth, jitter, reset and
+ * determinism. */
 #include <stdint.h>
 #include <stdio.h>
 
@@ -34,7 +35,7 @@ test_bounds_and_growth(void)
 	CHECK(backoff_ceiling(&b) == 5000);
 }
 
-/* Full jitter: draws spread over the whole range, mean near half the ceiling. */
+/* Full jitter: draws spread over the whole range, mean near half of it. */
 static void
 test_full_jitter(void)
 {
@@ -87,7 +88,8 @@ test_deterministic(void)
 	CHECK(!same_ac);
 }
 
-/* A session healthy for the stable period resets the attempts; a short one does not. */
+/* A session healthy for the stable period resets the attempts; a shorter
+ * one does not. */
 static void
 test_reset_after_stable(void)
 {

@@ -337,8 +337,12 @@ ws_client_log_state(struct ws_client *c, const struct ws_msg *m)
 		    m->data);
 		break;
 	case WS_STATE_BACKING_OFF:
-		log_info("stream %s: %s; reconnecting in %" PRIu32 " ms",
-		    c->name, what, m->delay_ms);
+		if (m->delay_ms == WS_DELAY_PAUSED)
+			log_info("stream %s: %s; reconnecting once resumed",
+			    c->name, what);
+		else
+			log_info("stream %s: %s; reconnecting in %" PRIu32
+			    " ms", c->name, what, m->delay_ms);
 		break;
 	case WS_STATE_NEEDS_TOKEN:
 		log_info("stream %s: %s; the token is refused, asking for a "
@@ -364,7 +368,7 @@ ws_client_note(struct ws_client *c, const struct ws_msg *m)
 		c->st.state = m->state;
 		if (m->close_code != 0)
 			c->st.last_close_code = m->close_code;
-		if (*m->reason != '\0')
+		if (*m->reason != '\0' && m->delay_ms != WS_DELAY_PAUSED)
 			snprintf(c->st.last_error, sizeof(c->st.last_error),
 			    "%s", m->reason);
 		ws_client_log_state(c, m);

@@ -94,10 +94,13 @@ enum ws_event_type {
 	WS_EVENT_DEAD_LETTER,	/* reason; data/len: the message, or its first
 				 * bytes when it was too large (full_len) */
 	WS_EVENT_STATE,		/* state, close_code (0: none), reason; for
-				 * backing_off delay_ms; for subscribed data/len
+				 * backing_off delay_ms (WS_DELAY_PAUSED: at
+				 * ws_client_resume()); for subscribed data/len
 				 * is the ack message */
 	WS_EVENT_TOKEN_REJECTED,	/* fetch a token, call ws_client_set_token */
 };
+
+#define WS_DELAY_PAUSED	UINT32_MAX
 
 struct ws_event {
 	enum ws_event_type	 type;
@@ -136,8 +139,9 @@ struct ws_status {
 
 /* Starts the lws thread; NULL with err set when lws cannot start. */
 struct ws_thread *ws_thread_new(struct event_base *, char *err, size_t errlen);
-/* Stops the thread and frees every client still alive (their undelivered
- * events are dropped).  Not from inside a ws_client callback. */
+/* Frees every client still alive (their undelivered events are dropped),
+ * waits up to a second for their connections to close with 1000, and
+ * stops the thread.  Not from inside a ws_client callback. */
 void	 ws_thread_free(struct ws_thread *);
 
 /* A stream in the idle state; NULL with err set when conf is invalid. */

@@ -37,6 +37,7 @@ conn_rx_blocked(const struct ws_client *c)
 	return c->l.user_paused || c->l.queue_paused;
 }
 
+/* Queues an event for the libevent side, unless the client is being freed. */
 bool
 ws_conn_push(struct ws_client *c, struct ws_msg *m)
 {
@@ -62,6 +63,7 @@ conn_state(struct ws_client *c, enum ws_state s, int code, const char *reason,
 	(void)ws_conn_push(c, m);
 }
 
+/* Starts or stops reading the socket as the pause flags say. */
 void
 ws_conn_flow(struct ws_client *c, bool now)
 {
@@ -178,10 +180,12 @@ conn_ended(struct ws_client *c, int code, const char *how)
 		l->started = false;
 		conn_state(c, WS_STATE_IDLE, code, how, 0, NULL, 0);
 		if (l->restart) {
-			/* ws_client_start() came while the close went on. */
+			/* ws_client_start() came while the close went on; the
+			 * timer connects, outside this close's callback. */
 			l->restart = false;
 			l->started = true;
-			conn_connect(c);
+			lws_sul_schedule(c->t->ctx, 0, &l->sul_retry,
+			    conn_retry_cb, 0);
 		}
 		return;
 	}
@@ -247,6 +251,7 @@ conn_ack_cb(lws_sorted_usec_list_t *sul)
 	conn_close(c, 1000, "subscribe ack timeout");
 }
 
+/* subscribe.reject: final, or retried slowly when it speaks of a rate limit. */
 void
 ws_conn_rejected(struct ws_client *c, const char *reason)
 {
@@ -314,7 +319,8 @@ conn_connect(struct ws_client *c)
 		return;
 	if (conn_rx_blocked(c)) {
 		l->retry_deferred = true;
-		conn_state(c, WS_STATE_BACKING_OFF, 0, "paused", 0, NULL, 0);
+		conn_state(c, WS_STATE_BACKING_OFF, 0, "reading is paused",
+		    WS_DELAY_PAUSED, NULL, 0);
 		return;
 	}
 	l->retry_deferred = false;
@@ -357,6 +363,7 @@ conn_connect(struct ws_client *c)
 	}
 }
 
+/* The subscription is confirmed (or needs no ack). */
 void
 ws_conn_subscribed(struct ws_client *c, const char *ack, size_t len)
 {
@@ -450,6 +457,7 @@ conn_closed(struct ws_client *c)
 		    "(1006)");
 }
 
+/* The lws callbacks of one stream's current connection. */
 int
 ws_conn_callback(struct ws_client *c, struct lws *wsi,
     enum lws_callback_reasons reason, void *in, size_t len)
@@ -489,6 +497,7 @@ ws_conn_callback(struct ws_client *c, struct lws *wsi,
 	}
 }
 
+/* Acts on the commands the libevent thread queued for the stream. */
 void
 ws_conn_command(struct ws_client *c, unsigned cmd, char *token, bool paused)
 {
@@ -557,6 +566,7 @@ ws_conn_command(struct ws_client *c, unsigned cmd, char *token, bool paused)
 	}
 }
 
+/* Frees what the lws side of the stream owns. */
 void
 ws_conn_cleanup(struct ws_client *c)
 {

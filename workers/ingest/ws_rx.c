@@ -41,6 +41,7 @@ rx_urlencode(const char *s)
 	return out;
 }
 
+/* The upgrade's path, with the token when it goes in the query. */
 char *
 ws_rx_path(struct ws_client *c)
 {

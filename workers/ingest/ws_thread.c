@@ -34,6 +34,7 @@
 #define WS_FD_LIMIT	128	/* sockets of one lws thread: streams and its pipe */
 #define WS_RX_BUFFER	16384	/* largest chunk lws hands to the callback */
 #define WS_TIMEOUT_SECS	15	/* connect and upgrade */
+#define WS_STOP_WAIT_MS	1000	/* for the streams' close handshakes at stop */
 
 /* lws log lines, from either thread, go to our log at debug level. */
 static void
@@ -209,6 +210,35 @@ fail:
 	return NULL;
 }
 
+/* Frees every client and gives their connections up to WS_STOP_WAIT_MS to
+ * close cleanly (1000), handling the lws thread's events directly. */
+static void
+ws_thread_close_all(struct ws_thread *t)
+{
+	struct ws_client	*c, *next;
+	struct ws_msgq		 q;
+	struct ws_msg		*m;
+	int			 waited;
+
+	for (c = TAILQ_FIRST(&t->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		ws_client_free(c);
+	}
+	for (waited = 0; !TAILQ_EMPTY(&t->clients) && waited < WS_STOP_WAIT_MS;
+	    waited += 10) {
+		TAILQ_INIT(&q);
+		pthread_mutex_lock(&t->mtx);
+		TAILQ_CONCAT(&q, &t->events, entry);
+		pthread_mutex_unlock(&t->mtx);
+		while ((m = TAILQ_FIRST(&q)) != NULL) {
+			TAILQ_REMOVE(&q, m, entry);
+			ws_client_dispatch(m->c, m);
+		}
+		if (!TAILQ_EMPTY(&t->clients))
+			usleep(10 * 1000);
+	}
+}
+
 void
 ws_thread_free(struct ws_thread *t)
 {
@@ -219,6 +249,7 @@ ws_thread_free(struct ws_thread *t)
 	if (t == NULL)
 		return;
 	if (t->started) {
+		ws_thread_close_all(t);
 		pthread_mutex_lock(&t->mtx);
 		t->stop = true;
 		pthread_mutex_unlock(&t->mtx);
