@@ -9,8 +9,8 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 tl_setup
 tl_pg_start
-count=100000
-[ "${CXPIPE_QUICK:-0}" = 1 ] && count=20000
+count=100000 rate=4000 every=30000
+if [ "${CXPIPE_QUICK:-0}" = 1 ]; then count=20000 rate=2000 every=5000; fi
 
 start_sim() {	# start_sim DIR ARGS...
 	local d=$1
@@ -23,8 +23,8 @@ start_sim() {	# start_sim DIR ARGS...
 	SIM_PORT=$(cat "$d/port")
 }
 
-start_sim "$TL_DIR/sim" --family interaction --count "$count" --rate 4000 \
-    --dup-rate 0.05 --invalid-rate 0.02 --disconnect-every 30000 \
+start_sim "$TL_DIR/sim" --family interaction --count "$count" --rate "$rate" \
+    --dup-rate 0.05 --invalid-rate 0.02 --disconnect-every "$every" \
     --rate-limit-first 2 --retry-after 1 --expires-in 5
 printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"
 tl_write_config <<EOF2
