@@ -12,13 +12,13 @@ count=100000
 "$CXSIM" generate --family interaction --count "$count" --dup-rate 0.05 \
     --invalid-rate 0.02 --garbage-rate 0.01 --seed 11 \
     --manifest "$TL_DIR/manifest.json" --output "$TL_DIR/events.ndjson" || fail "generate"
-# Small batches and a replay paced over about six seconds: every kill
+# Small batches and a replay paced over about fifteen seconds: every kill
 # lands mid-stream.
 TL_BATCH_SIZE=200 tl_write_config <<EOF2
 [source replay]
 type = ndjson
 path = $TL_DIR/events.ndjson
-rate = $((count / 6))
+rate = $((count / 15))
 EOF2
 tl_start_daemon
 kills=0
