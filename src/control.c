@@ -168,7 +168,8 @@ control_status_finish(struct session *s, json_t *streams)
 		json_array_append_new(ws, w);
 	}
 	json_object_set_new(o, "workers", ws);
-	json_object_set(o, "streams", streams != NULL ? streams : json_array());
+	json_object_set_new(o, "streams", streams != NULL ?
+	    json_incref(streams) : json_array());
 	if (s->json) {
 		text = json_dumps(o, JSON_INDENT(2));
 		control_replyf(s, 0, "%s\n", text);
