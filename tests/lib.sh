@@ -55,6 +55,16 @@ tl_cleanup() {
 	exit "$rc"
 }
 
+# Stops a simulator and waits for it: its manifest is final once it exited.
+tl_stop_sim() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	for _ in $(seq 1 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	fail "simulator $1 did not exit"
+}
+
 tl_setup() {
 	TL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/cxpipe-$TL_NAME.XXXXXX")
 	chmod 755 "$TL_DIR"

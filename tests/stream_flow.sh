@@ -17,7 +17,8 @@ mkdir -p "$TL_DIR/sim"
 "$CXSIM" serve --port 0 --ready-file "$TL_DIR/sim/port" --manifest-dir "$TL_DIR/sim/man" \
     --duration 300 --family interaction --count "$count" --rate 5000 \
     --dup-rate 0.05 --invalid-rate 0.02 >"$TL_DIR/sim/sim.log" 2>&1 &
-TL_BG_PIDS="$TL_BG_PIDS $!"
+sim=$!
+TL_BG_PIDS="$TL_BG_PIDS $sim"
 TL_WAIT=10 tl_wait test -s "$TL_DIR/sim/port" || fail "simulator did not start"
 port=$(cat "$TL_DIR/sim/port")
 printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"
@@ -58,7 +59,7 @@ tl_pg_restart
 all_in() { [ "$(messages)" -ge "$count" ]; }
 TL_WAIT=180 tl_wait all_in || fail "only $(messages) of $count events arrived"
 tl_wait_committed 120
-sleep 1.5
+tl_stop_sim "$sim"	# its manifest is final once it exited
 "$CXSIM" verify --manifest "$TL_DIR/sim/man/interaction.json" --db "$TL_CONNINFO" ||
     fail "tables differ from what the simulator sent"
 tl_stop_daemon || fail "daemon exit status"
