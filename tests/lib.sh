@@ -47,6 +47,7 @@ tl_cleanup() {
 	elif [ -n "${TL_DB:-}" ] && [ -n "${CXPIPE_TEST_PGDIR:-}" ]; then
 		tl_psql_admin -c "DROP DATABASE IF EXISTS $TL_DB" >/dev/null 2>&1 || true
 	fi
+	tl_release_ports
 	if [ "$rc" -eq 0 ] && [ -n "${TL_DIR:-}" ] && [ -z "${TL_KEEP:-}" ]; then
 		rm -rf "$TL_DIR"
 	elif [ -n "${TL_DIR:-}" ]; then
@@ -107,17 +108,38 @@ tl_pg_start() {
 tl_pg_stop() { "$PGSH" stop "$TL_PGDIR" >/dev/null; }
 tl_pg_restart() { "$PGSH" start "$TL_PGDIR" >/dev/null || fail "cannot restart PostgreSQL"; }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1, reserved for this test.  Ports come from
+# below the kernel's ephemeral range (32768+), so no outgoing connection of
+# a neighbouring test can hold one, and each is claimed with mkdir in a
+# shared directory, so two tests running in parallel never pick the same.
+# A claim whose owner is gone is taken over; tl_cleanup drops ours.
+TL_PORT_LOCKS=${TMPDIR:-/tmp}/cxpipe-test-ports
 tl_free_port() {
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
+	local p d owner
+	mkdir -p "$TL_PORT_LOCKS" 2>/dev/null && chmod 1777 "$TL_PORT_LOCKS" 2>/dev/null
+	for _ in $(seq 1 200); do
+		p=$((10000 + RANDOM % 22000))
+		d=$TL_PORT_LOCKS/$p
+		if ! mkdir "$d" 2>/dev/null; then
+			owner=$(cat "$d/owner" 2>/dev/null) || continue
+			[ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null || continue
 		fi
+		echo $$ >"$d/owner"
+		if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			continue	# someone outside the tests listens there; keep it claimed
+		fi
+		echo "$p"
+		return 0
 	done
 	fail "no free port"
+}
+
+tl_release_ports() {
+	local d
+	for d in "$TL_PORT_LOCKS"/*/; do
+		[ "$(cat "$d/owner" 2>/dev/null)" = "$$" ] && rm -rf "$d"
+	done
+	return 0
 }
 
 # Writes $TL_DIR/cxpipe.conf; extra lines for any section come on stdin as
