@@ -20,6 +20,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "backoff.h"
 #include "curl_loop.h"
 #include "log.h"
 #include "oauth.h"
@@ -48,8 +49,9 @@ struct oauth {
 	char			*ca_file;
 	int			 margin_s;
 	long			 timeout_ms;
-	int			 base_ms;
-	int			 cap_ms;
+	struct backoff		 retry;		/* after failed requests */
+	struct backoff		 refused;	/* after tokens the resource refused */
+	struct backoff_rng	 rng;
 
 	enum oauth_state	 state;
 	struct event		*timer;		/* renewal or retry */
@@ -75,7 +77,6 @@ struct oauth {
 	time_t			 expires_at;	/* wall clock */
 
 	char			 last_error[256];
-	unsigned		 failures;	/* consecutive failed requests */
 	unsigned		 refusals;	/* consecutive invalidations */
 
 	uint64_t		 n_requests;
@@ -119,23 +120,6 @@ oauth_grant_name(enum oauth_grant g)
 	return g == OAUTH_GRANT_PASSWORD ? "password" : "client_credentials";
 }
 
-/* The wait before retry number n (n >= 1): full jitter, uniform between
- * the base and min(cap, base * 2^(n-1)). */
-static unsigned
-oauth_backoff_ms(const struct oauth *o, unsigned n)
-{
-	unsigned	 lo = (unsigned)o->base_ms, hi = lo;
-	uint32_t	 r;
-
-	while (--n > 0 && hi < (unsigned)o->cap_ms)
-		hi *= 2;
-	if (hi > (unsigned)o->cap_ms)
-		hi = (unsigned)o->cap_ms;
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (uint32_t)(oauth_now_ms() * 2654435761u) ^ (uint32_t)getpid();
-	return lo + r % (hi - lo + 1);
-}
-
 static void
 oauth_timer_arm(struct oauth *o, uint64_t delay_ms, bool renews)
 {
@@ -157,10 +141,9 @@ oauth_fail(struct oauth *o, uint64_t delay_ms, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(o->last_error, sizeof(o->last_error), fmt, ap);
 	va_end(ap);
-	o->failures++;
 	o->n_failures++;
 	if (delay_ms == 0)
-		delay_ms = oauth_backoff_ms(o, o->failures);
+		delay_ms = backoff_next(&o->retry, &o->rng);
 	log_warnx("stream %s: %s; retrying in %.1f s", o->name, o->last_error,
 	    (double)delay_ms / 1000);
 	o->state = OAUTH_BACKOFF;
@@ -405,7 +388,7 @@ oauth_on_success(struct oauth *o, json_t *root)
 			renew_ms = 1000;
 	} else
 		renew_ms = (uint64_t)life * 500;	/* half the lifetime */
-	o->failures = 0;
+	backoff_reset(&o->retry);
 	o->last_error[0] = '\0';
 	o->n_tokens++;
 	if (o->req_refresh)
@@ -496,8 +479,10 @@ oauth_timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	/* A token that lived until its renewal was accepted by the resource. */
-	if (o->timer_renews)
+	if (o->timer_renews) {
 		o->refusals = 0;
+		backoff_reset(&o->refused);
+	}
 	oauth_request(o);
 }
 
@@ -506,6 +491,8 @@ oauth_new(struct curl_loop *loop, const struct oauth_conf *c, oauth_cb on_token,
     void *arg)
 {
 	struct oauth	*o;
+	uint32_t	 base_ms, cap_ms;
+	uint64_t	 seed;
 
 	o = xcalloc(1, sizeof(*o));
 	o->loop = loop;
@@ -524,10 +511,15 @@ oauth_new(struct curl_loop *loop, const struct oauth_conf *c, oauth_cb on_token,
 	o->margin_s = c->refresh_margin_s > 0 ? c->refresh_margin_s :
 	    OAUTH_REFRESH_MARGIN_S;
 	o->timeout_ms = c->timeout_ms > 0 ? c->timeout_ms : OAUTH_TIMEOUT_MS;
-	o->base_ms = c->backoff_base_ms > 0 ? c->backoff_base_ms : OAUTH_BACKOFF_BASE_MS;
-	o->cap_ms = c->backoff_cap_ms > 0 ? c->backoff_cap_ms : OAUTH_BACKOFF_CAP_MS;
-	if (o->cap_ms < o->base_ms)
-		o->cap_ms = o->base_ms;
+	base_ms = c->backoff_base_ms > 0 ? (uint32_t)c->backoff_base_ms :
+	    OAUTH_BACKOFF_BASE_MS;
+	cap_ms = c->backoff_cap_ms > 0 ? (uint32_t)c->backoff_cap_ms :
+	    OAUTH_BACKOFF_CAP_MS;
+	backoff_init(&o->retry, base_ms, cap_ms, 0);
+	backoff_init(&o->refused, base_ms, cap_ms, 0);
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = oauth_now_ms() ^ ((uint64_t)getpid() << 32);
+	backoff_rng_seed(&o->rng, seed);
 	if ((o->timer = evtimer_new(curl_loop_base(loop), oauth_timer_cb, o)) == NULL)
 		fatalx("oauth: evtimer_new failed");
 	o->headers = curl_slist_append(NULL, "Accept: application/json");
@@ -595,7 +587,7 @@ oauth_invalidate(struct oauth *o)
 	}
 	/* Refused again and again: the token endpoint and the resource
 	 * disagree, so do not hammer either. */
-	delay_ms = oauth_backoff_ms(o, o->refusals - 1);
+	delay_ms = backoff_next(&o->refused, &o->rng);
 	log_warnx("stream %s: %s again; fetching a new one in %.1f s", o->name,
 	    o->last_error, (double)delay_ms / 1000);
 	o->state = OAUTH_BACKOFF;
