@@ -215,6 +215,8 @@ config_section_known(const char *section)
 {
 	size_t	 i;
 
+	if (strcmp(section, "states") == 0)
+		return 1;	/* its keys are state names (config_states.c) */
 	for (i = 0; i < config_nkeys; i++)
 		if (strcmp(config_keys[i].section, section) == 0)
 			return 1;
@@ -253,6 +255,8 @@ config_handler(void *user, const char *section, const char *name,
 		return 1;
 	if (kind != NULL)
 		base = ctx->cur_named;
+	if (kind == NULL && strcmp(sect, "states") == 0)
+		return config_states_line(ctx, name, value);
 	if ((k = config_key_find(sect, name)) == NULL)
 		return config_error(ctx, ctx->lineno, "unknown key \"%s\" in [%s]",
 		    name, section);
@@ -356,6 +360,7 @@ config_check(struct parse_ctx *ctx, const char *text)
 			    "[http] listen needs token_file (the bearer token clients present)");
 	}
 	config_named_check(ctx);
+	config_states_finish(ctx);
 }
 
 struct config *
@@ -378,6 +383,7 @@ config_parse_text(const char *text, const char *path, char *err, size_t errlen)
 	config_set_defaults(&ctx, "cxpipe", c);
 	config_set_defaults(&ctx, "postgres", c);
 	config_set_defaults(&ctx, "http", c);
+	config_set_defaults(&ctx, "validate", c);
 	config_set_defaults(&ctx, "alert", c);
 	r = ini_parse_stream(config_reader, &ctx, config_handler, &ctx);
 	if (r > 0 && !ctx.failed)
@@ -454,6 +460,7 @@ config_free(struct config *c)
 	config_free_strings("cxpipe", c);
 	config_free_strings("postgres", c);
 	config_free_strings("http", c);
+	config_free_strings("validate", c);
 	config_free_strings("alert", c);
 	config_named_free(c);
 	free(c->path);
@@ -515,6 +522,8 @@ config_print_sample(FILE *fp)
 	for (i = 0; i < config_nkeys; i++) {
 		const struct config_key *k = &config_keys[i];
 		if (strcmp(k->section, last) != 0) {
+			if (strcmp(last, "validate") == 0)
+				config_states_print_sample(fp);
 			if (config_named_kind(k->section) != NULL)
 				fprintf(fp, "\n# [%s NAME]   (any number of them)\n",
 				    k->section);

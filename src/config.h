@@ -13,6 +13,8 @@
 
 #define CONFIG_MAX_SOURCES	64
 #define CONFIG_MAX_STREAMS	32
+#define CONFIG_MAX_STATES	32	/* agent states in [states] */
+#define CONFIG_STATE_LEN	32	/* longest state name, with its NUL */
 
 enum spool_sync {
 	SPOOL_SYNC_ALWAYS = 0,
@@ -76,6 +78,19 @@ struct stream_conf {
 	int		 lineno;
 };
 
+/*
+ * [states]: the agent-state transition matrix (config_states.c).  A change
+ * from name[i] to name[j] is allowed when bit j of to[i] is set.  Without
+ * the section it holds the default matrix.
+ */
+struct state_matrix {
+	int		 n;
+	char		 name[CONFIG_MAX_STATES][CONFIG_STATE_LEN];
+	uint32_t	 to[CONFIG_MAX_STATES];
+	int		 lineno[CONFIG_MAX_STATES];	/* of name[i]'s line; 0: none */
+	int		 configured;	/* the file has a [states] section */
+};
+
 struct config {
 	char		*path;
 
@@ -109,8 +124,15 @@ struct config {
 	char		*http_token_file;
 	int64_t		 http_max_body;
 
+	/* [validate] */
+	int64_t		 max_clock_skew_ms;
+	int64_t		 max_depth;
+
 	/* [alert] */
 	int64_t		 alert_max_keys;
+
+	/* [states] */
+	struct state_matrix states;
 
 	struct source_conf sources[CONFIG_MAX_SOURCES];
 	int		 nsources;
@@ -144,6 +166,10 @@ int		 config_diff(const struct config *a, const struct config *b,
 		    char *why, size_t whylen);
 /* Prints the documented sample config (every key with its default). */
 void		 config_print_sample(FILE *);
+/* True when the matrix allows an agent to change from state from to state to;
+ * a state the matrix does not name allows nothing. */
+bool		 config_states_allowed(const struct state_matrix *,
+		    const char *from, const char *to);
 /* Reads a secret from a file: first line, trailing newline removed.  Returns
  * a new string the caller frees, or NULL with err set. */
 char		*config_read_secret_file(const char *path, char *err, size_t errlen);

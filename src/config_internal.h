@@ -47,6 +47,15 @@ void	 config_free_strings(const char *section, void *base);
 int	 config_key_differs(const struct config_key *, const void *, const void *);
 int	 config_section_known(const char *section);
 
+/* config_states.c: one "FROM = TO, TO, ..." line of [states]; returns 1,
+ * or 0 with the error recorded (for inih). */
+int	 config_states_line(struct parse_ctx *, const char *from,
+	    const char *list);
+/* Once the file is read: the default matrix when there was no [states]. */
+void	 config_states_finish(struct parse_ctx *);
+/* The [states] block of the sample config: the default matrix, commented. */
+void	 config_states_print_sample(FILE *);
+
 /* config_named.c */
 const struct named_kind *config_named_kind(const char *section);
 /* If header text "KIND NAME" (or "KIND") names a kind, returns it and points

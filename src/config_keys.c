@@ -67,6 +67,11 @@ const struct config_key config_keys[] = {
 	{ "http", "max_body", KT_BYTES, C(http_max_body), "8M", 1024, 268435456, 0, NULL, RELOAD_LIVE,
 	  "Largest request body accepted; larger gets 413." },
 
+	{ "validate", "max_clock_skew", KT_DURATION, C(max_clock_skew_ms), "300s", 0, 315360000000LL, 1000, NULL, RELOAD_LIVE,
+	  "An event whose timestamp is further than this ahead of its receipt is a dead letter (a bare number is seconds)." },
+	{ "validate", "max_depth", KT_INT, C(max_depth), "64", 1, 512, 0, NULL, RELOAD_LIVE,
+	  "Deepest nesting of arrays and objects an event may have; deeper ones are dead letters." },
+
 	{ "alert", "max_keys", KT_INT, C(alert_max_keys), "10000", 1, 10000000, 0, NULL, RELOAD_LIVE,
 	  "Most distinct aggregate keys kept; the least recently seen is evicted." },
 

@@ -14,7 +14,7 @@ preflight_check(const struct config *c, char *err, size_t errlen)
 {
 	struct schema	*s;
 	char		*secret, *path, why[768];
-	int		 i;
+	int		 i, f;
 
 	if (c->http_token_file != NULL) {
 		if ((secret = config_read_secret_file(c->http_token_file, why,
@@ -49,13 +49,17 @@ preflight_check(const struct config *c, char *err, size_t errlen)
 			    st->access_key_secret_file : NULL;
 		}
 	}
-	path = xasprintf("%s/%s.json", c->schema_dir, family_name(FAMILY_INTERACTION));
-	s = schema_compile_file(path, why, sizeof(why));
-	free(path);
-	if (s == NULL) {
-		snprintf(err, errlen, "schema: %s", why);
-		return -1;
+	/* validate compiles the same files; none may fail there. */
+	for (f = 0; f < FAMILY_COUNT; f++) {
+		path = xasprintf("%s/%s.json", c->schema_dir,
+		    family_name((enum family)f));
+		s = schema_compile_file(path, why, sizeof(why));
+		free(path);
+		if (s == NULL) {
+			snprintf(err, errlen, "schema: %s", why);
+			return -1;
+		}
+		schema_free(s);
 	}
-	schema_free(s);
 	return 0;
 }

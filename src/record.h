@@ -28,6 +28,59 @@ enum interaction_field {
 	IX_NFIELDS
 };
 
+/*
+ * The other families' rows (validate -> pgsink).  Times are normalised by
+ * validate to UTC with microseconds, "YYYY-MM-DDTHH:MM:SS.ffffffZ"; numbers
+ * are PostgreSQL numeric text.
+ */
+
+/* MSG_RECORD_ROW for FAMILY_ANALYTICS: analytics_events, key
+ * (interaction_id, event_time, event_type); the latest last_updated wins. */
+enum analytics_field {
+	AN_SOURCE = 0,
+	AN_RECEIVED_US,
+	AN_INTERACTION_ID,
+	AN_EVENT_TIME,		/* "timestamp", normalised */
+	AN_EVENT_TYPE,		/* interaction | agent | queue */
+	AN_STATE,
+	AN_HANDLE_TIME,		/* seconds, or NULL */
+	AN_WAIT_TIME,
+	AN_QUEUE_TIME,
+	AN_QUEUE_NAME,		/* or NULL */
+	AN_AGENT_ID,		/* or NULL */
+	AN_LAST_UPDATED,	/* normalised, or NULL */
+	AN_NFIELDS
+};
+
+/* MSG_RECORD_ROW for FAMILY_AGENT_STATE: agent_state_changes, key
+ * (agent_id, event_time); agent_states keeps each agent's newest event. */
+enum agent_state_field {
+	AS_SOURCE = 0,
+	AS_RECEIVED_US,
+	AS_AGENT_ID,
+	AS_EVENT_TIME,		/* normalised */
+	AS_PREVIOUS_STATE,
+	AS_CURRENT_STATE,
+	AS_REASON_CODE,		/* or NULL */
+	AS_VERDICT,		/* "accepted" or "rejected" ([states] matrix) */
+	AS_LATENCY_US,		/* receipt minus event time, may be negative */
+	AS_NFIELDS
+};
+
+/* MSG_RECORD_ROW for FAMILY_DATA_ACTION: data_action_events, key
+ * (action_id, event_type, event_time); each event new to that table adds
+ * one to data_action_rollups (bucket, action_id, event_type) in the same
+ * transaction, so a replay never counts twice. */
+enum data_action_field {
+	DA_SOURCE = 0,
+	DA_RECEIVED_US,
+	DA_ACTION_ID,		/* data.actionId */
+	DA_EVENT_TYPE,		/* data.eventType */
+	DA_EVENT_TIME,		/* normalised */
+	DA_BUCKET,		/* event time cut to its UTC minute, normalised */
+	DA_NFIELDS
+};
+
 /* MSG_RECORD_DEAD (validate -> pgsink): an event that is not stored as a row. */
 enum dead_field {
 	DEAD_SOURCE = 0,

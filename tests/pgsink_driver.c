@@ -15,7 +15,12 @@
  *
  * Environment: PGSINK_DRIVER_TIMEOUT (seconds per wait, default 120),
  * PGSINK_DRIVER_WRAPPER (a command to run pgsink under, e.g. valgrind),
- * PGSINK_DRIVER_BAD_PERMILLE (rows PostgreSQL refuses, default 5 per 1000).
+ * PGSINK_DRIVER_BAD_PERMILLE (rows PostgreSQL refuses, default 5 per 1000),
+ * PGSINK_DRIVER_FAMILIES=1 (mixed mode: three records in five belong to
+ * the analytics, agent_state and data_action families, pgsink_families.c,
+ * and their tables are checked too), PGSINK_DRIVER_KEEP_SCHEMA=1 (drop
+ * nothing: the database is one an upgrade starts from; its cxone_events
+ * rows whose key begins with "old-" are left out of the checks).
  */
 #include "autoconf.h"
 
@@ -41,6 +46,7 @@
 #include "record.h"
 #include "tuple.h"
 #include "xmalloc.h"
+#include "pgsink_families.h"
 
 #define OUT_HIGH	(1024 * 1024)	/* bytes of frames queued at most */
 
@@ -74,9 +80,11 @@ struct drv {
 	uint64_t	*newest;	/* model: newest sequence per key id */
 };
 
-enum kind { K_ROW, K_DEAD, K_BAD };
+enum kind { K_ROW, K_DEAD, K_BAD, K_FAMILY };
 
-static void __attribute__((noreturn, format(printf, 1, 2)))
+static bool	 mixed;		/* PGSINK_DRIVER_FAMILIES */
+
+void
 die(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -91,7 +99,7 @@ die(const char *fmt, ...)
 
 /* splitmix64: the generator is a pure function of the sequence number, so
  * a resend produces the same records. */
-static uint64_t
+uint64_t
 mix(uint64_t x)
 {
 	x += 0x9e3779b97f4a7c15ULL;
@@ -106,6 +114,8 @@ gen_kind(uint64_t seq, int bad)
 {
 	uint64_t	 r = mix(seq * 4 + 1) % 1000;
 
+	if (mixed && fam_of(seq) != FAMILY_INTERACTION)
+		return K_FAMILY;	/* pgsink_families.c makes it */
 	return r < 30 ? K_DEAD : r < 30 + (uint64_t)bad ? K_BAD : K_ROW;
 }
 
@@ -226,8 +236,17 @@ drv_queue_record(struct drv *d, uint64_t seq)
 	enum kind	 k = gen_kind(seq, d->bad);
 	int		 i;
 
-	gen_fill(&g, seq, k);
 	buf_init(&t);
+	if (k == K_FAMILY) {
+		fam_tuple(&t, seq, fam_of(seq), d->bad);
+		peer_frame(&d->data, MSG_RECORD_ROW, fam_of(seq), seq, t.data,
+		    t.len);
+		buf_free(&t);
+		if (seq > d->sent_max)
+			d->sent_max = seq;
+		return;
+	}
+	gen_fill(&g, seq, k);
 	for (i = 0; i < g.nf; i++)
 		if (g.f[i] == NULL)
 			tuple_add_null(&t);
@@ -569,7 +588,7 @@ check_rows(struct drv *d, PGconn *db)
 		nkeys += d->deliveries[i] > 0;
 	r = db_exec(db, "SELECT idempotency_key, revision, seq, interaction_id,"
 	    " disposition, duration::text, source, agent_id, queue_name"
-	    " FROM cxone_events");
+	    " FROM cxone_events WHERE idempotency_key NOT LIKE 'old-%'");
 	if ((uint64_t)PQntuples(r) != nkeys)
 		die("cxone_events has %d rows, expected %" PRIu64, PQntuples(r), nkeys);
 	for (row = 0; row < PQntuples(r); row++) {
@@ -596,9 +615,9 @@ check_rows(struct drv *d, PGconn *db)
 	printf("pgsink_driver: cxone_events: %" PRIu64 " rows, all as expected\n", nkeys);
 }
 
-/* Checks dead letters and offsets. */
+/* Checks dead letters (fam: family rows refused) and offsets. */
 static void
-check_rest(struct drv *d, PGconn *db)
+check_rest(struct drv *d, PGconn *db, uint64_t fam)
 {
 	uint64_t	 dead = 0, bad = 0, max_http = 0, max_replay = 0, s, dseq = 0;
 	char		 sql[256];
@@ -614,9 +633,10 @@ check_rest(struct drv *d, PGconn *db)
 		else
 			max_http = s;
 	}
-	if ((uint64_t)db_value(db, "SELECT count(*) FROM cxpipe_dead_letters") != dead + bad)
+	if ((uint64_t)db_value(db, "SELECT count(*) FROM cxpipe_dead_letters") !=
+	    dead + bad + fam)
 		die("dead letters: %lld, expected %" PRIu64, db_value(db,
-		    "SELECT count(*) FROM cxpipe_dead_letters"), dead + bad);
+		    "SELECT count(*) FROM cxpipe_dead_letters"), dead + bad + fam);
 	if ((uint64_t)db_value(db, "SELECT count(*) FROM cxpipe_dead_letters WHERE"
 	    " reason LIKE 'postgres: %' AND payload::jsonb->>'idempotency_key'"
 	    " LIKE 'bad-%'") != bad)
@@ -637,10 +657,11 @@ check_rest(struct drv *d, PGconn *db)
 	    (uint64_t)db_value(db, "SELECT seq FROM cxpipe_offsets WHERE source = 'replay1'") != max_replay ||
 	    db_value(db, "SELECT count(*) FROM cxpipe_offsets") != 2)
 		die("cxpipe_offsets is wrong");
-	if (db_value(db, "SELECT max(version) FROM cxpipe_schema_version") != 1)
-		die("schema version is not 1");
+	if (db_value(db, "SELECT max(version) FROM cxpipe_schema_version") != 2)
+		die("schema version is not 2");
 	printf("pgsink_driver: %" PRIu64 " dead letters (%" PRIu64 " refused by "
-	    "PostgreSQL), offsets and schema version as expected\n", dead + bad, bad);
+	    "PostgreSQL), offsets and schema version as expected\n",
+	    dead + bad + fam, bad + fam);
 }
 
 /* Builds the model: deliveries and newest sequence per key id. */
@@ -696,12 +717,17 @@ main(int argc, char **argv)
 	d.timeout_s = (s = getenv("PGSINK_DRIVER_TIMEOUT")) != NULL ? atoi(s) : 120;
 	d.bad = (s = getenv("PGSINK_DRIVER_BAD_PERMILLE")) != NULL ? atoi(s) : 5;
 	d.data.fd = -1;
+	mixed = (s = getenv("PGSINK_DRIVER_FAMILIES")) != NULL && atoi(s) == 1;
 	if (d.n < 100)
 		die("N must be at least 100");
+	fam_setup(2 * d.n);
 	db = db_connect(d.conninfo);
 	PQclear(db_exec(db, "SET client_min_messages = warning"));
-	PQclear(db_exec(db, "DROP TABLE IF EXISTS cxone_events, cxpipe_dead_letters,"
-	    " cxpipe_offsets, cxpipe_schema_version"));
+	if ((s = getenv("PGSINK_DRIVER_KEEP_SCHEMA")) == NULL || atoi(s) != 1)
+		PQclear(db_exec(db, "DROP TABLE IF EXISTS cxone_events,"
+		    " cxpipe_dead_letters, cxpipe_offsets, cxpipe_schema_version,"
+		    " analytics_events, agent_state_changes, agent_states,"
+		    " data_action_events, data_action_rollups"));
 	PQfinish(db);
 	drv_model(&d);
 
@@ -753,7 +779,7 @@ main(int argc, char **argv)
 
 	db = db_connect(d.conninfo);
 	check_rows(&d, db);
-	check_rest(&d, db);
+	check_rest(&d, db, mixed ? fam_check(db, 2 * d.n, d.bad) : 0);
 	PQfinish(db);
 	free(d.deliveries);
 	free(d.newest);

@@ -44,7 +44,7 @@ client_secret_file = $TL_DIR/client.secret
 poll_url = /poll/agent_state
 EOF2
 tl_start_daemon
-agents() { tl_psql -c "SELECT count(*) FROM cxpipe_dead_letters WHERE source = 'agents'"; }
+agents() { tl_psql -c "SELECT (SELECT coalesce(sum(revision), 0) FROM agent_state_changes) + (SELECT count(*) FROM cxpipe_dead_letters WHERE source = 'agents')"; }
 rows() { tl_psql -c "SELECT (SELECT coalesce(sum(revision), 0) FROM cxone_events) + (SELECT count(*) FROM cxpipe_dead_letters WHERE source = 'cx')"; }
 cx_messages() {
 	ctl stats --json | tr -d ' \n' | sed 's/.*"streams":\[//' |
@@ -76,4 +76,7 @@ tl_log "WebSocket: $count sent, $accepted accepted, $((count - accepted)) lost i
 # Every agent_state event the simulator released came in exactly once.
 assert_eq "$count" "$(agents)" "polled events across ingest kills"
 tl_stop_daemon || fail "daemon exit status"
+tl_stop_sim "$sim"
+"$CXSIM" verify --manifest "$TL_DIR/sim/man/agent_state.json" --db "$TL_CONNINFO" \
+    --source agents || fail "agent_state tables differ from the manifest"
 exit 0

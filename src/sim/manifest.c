@@ -1,6 +1,7 @@
 /*
- * manifest.c: reads the manifest that "cxpipe-sim generate" wrote into
- * compact records sorted by key, for verify to look rows up in.
+ * manifest.c: reads the manifest that "cxpipe-sim generate" or "serve"
+ * wrote into compact records sorted by key, for verify to look rows up in
+ * (interaction keys here, the other families' in manifest_families.c).
  *
  * The file is mapped and read one member at a time: jansson parses each key's
  * entry (not the whole file, whose tree would take gigabytes at a million
@@ -25,7 +26,9 @@
 
 #include <jansson.h>
 
+#include "families.h"
 #include "manifest.h"
+#include "manifest_internal.h"
 
 #define MANIFEST_CHUNK_SIZE	(1 << 20)
 #define MANIFEST_DROP_BYTES	(8 << 20)	/* give back mapped input */
@@ -48,7 +51,7 @@ struct manifest_cursor {
 };
 
 /* Copies s (n bytes) into the manifest's arena; returns the copy. */
-static const char *
+const char *
 manifest_save_string(struct manifest *m, const char *s, size_t n)
 {
 	struct manifest_chunk *c = m->chunks;
@@ -83,6 +86,12 @@ manifest_free(struct manifest *m)
 	free(m->keys);
 	m->keys = NULL;
 	m->nkeys = m->cap = 0;
+	free(m->entries);
+	m->entries = NULL;
+	m->nentries = m->ecap = 0;
+	free(m->current);
+	m->current = NULL;
+	m->ncurrent = m->ccap = 0;
 }
 
 /* Reads exactly n digits at *sp as a number, moving *sp past them. */
@@ -281,13 +290,30 @@ manifest_read_keys(struct manifest_cursor *c, struct manifest *m)
 			json_decref(name);
 			return "bad JSON in \"keys\"";
 		}
-		error = manifest_add_key(m, name, entry);
+		error = m->family == FAMILY_INTERACTION ?
+		    manifest_add_key(m, name, entry) :
+		    manifest_add_entry(m, name, entry);
 		json_decref(name);
 		json_decref(entry);
 	} while (error == NULL && manifest_expect(c, ','));
 	if (error == NULL && !manifest_expect(c, '}'))
 		error = "expected , or } in \"keys\"";
 	return error;
+}
+
+/* Takes the "family" member; it must come before "keys". */
+static const char *
+manifest_read_family(struct manifest *m, json_t *v)
+{
+	enum family_id id;
+
+	if (!json_is_string(v) || !family_lookup(json_string_value(v), &id))
+		return "family is not one of interaction, analytics, "
+		    "agent_state, data_action";
+	if (id != FAMILY_INTERACTION && m->nkeys > 0)
+		return "family comes after the keys";
+	m->family = (int)id;
+	return NULL;
 }
 
 /* Reads the top-level members; returns an error text or NULL. */
@@ -312,10 +338,16 @@ manifest_read_top(struct manifest_cursor *c, struct manifest *m)
 		else if ((v = manifest_next_value(c)) == NULL)
 			error = "bad JSON";
 		else {
-			if (strcmp(s, "family") == 0 && (!json_is_string(v) ||
-			    strcmp(json_string_value(v), "interaction") != 0))
-				error = "family is not \"interaction\"";
-			else if (strcmp(s, "invalid_total") == 0) {
+			if (strcmp(s, "family") == 0)
+				error = manifest_read_family(m, v);
+			else if (strcmp(s, "current") == 0)
+				error = manifest_add_current(m, v);
+			else if (strcmp(s, "odd_transitions") == 0) {
+				m->have_odd = json_is_integer(v) &&
+				    json_integer_value(v) >= 0;
+				m->odd_transitions =
+				    (uint64_t)json_integer_value(v);
+			} else if (strcmp(s, "invalid_total") == 0) {
 				have_invalid = json_is_integer(v) &&
 				    json_integer_value(v) >= 0;
 				m->invalid_total = (uint64_t)json_integer_value(v);
@@ -356,6 +388,7 @@ manifest_load(const char *path, struct manifest *m)
 	struct manifest_cursor c;
 	struct stat st;
 	const char *error;
+	char why[256];
 	void *map;
 	size_t i;
 	int fd;
@@ -388,7 +421,13 @@ manifest_load(const char *path, struct manifest *m)
 	munmap(map, (size_t)st.st_size);
 	if (error != NULL)
 		return false;
-	qsort(m->keys, m->nkeys, sizeof(*m->keys), manifest_compare_keys);
+	if ((error = manifest_finish_entries(m, why, sizeof(why))) != NULL) {
+		warnx("manifest %s: %s", path, error);
+		return false;
+	}
+	if (m->nkeys > 0)
+		qsort(m->keys, m->nkeys, sizeof(*m->keys),
+		    manifest_compare_keys);
 	for (i = 1; i < m->nkeys; i++)
 		if (strcmp(m->keys[i - 1].key, m->keys[i].key) == 0) {
 			warnx("manifest %s: key %s appears twice", path,
@@ -404,6 +443,8 @@ manifest_find(const struct manifest *m, const char *key)
 {
 	struct manifest_key probe;
 
+	if (m->nkeys == 0)
+		return NULL;
 	probe.key = key;
 	return bsearch(&probe, m->keys, m->nkeys, sizeof(probe),
 	    manifest_compare_keys);

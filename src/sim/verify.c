@@ -1,8 +1,9 @@
 /*
- * verify.c: "cxpipe-sim verify" checks that table cxone_events holds exactly
- * what a generate manifest says (one row per key with the values last sent,
- * revision = sends) and that cxpipe_dead_letters has one row per invalid or
- * garbage line.
+ * verify.c: "cxpipe-sim verify" checks that the tables hold exactly what a
+ * manifest says and that cxpipe_dead_letters has one row per invalid or
+ * garbage line (of one source, with --source).  An interaction manifest is
+ * compared with cxone_events here (one row per key with the values last
+ * sent, revision = sends); the other families in verify_families.c.
  *
  * Rows come through a cursor, 10000 at a time, inside one read-only
  * snapshot, and are looked up in the sorted manifest (manifest.c).
@@ -25,8 +26,10 @@
 
 #include <libpq-fe.h>
 
+#include "families.h"
 #include "manifest.h"
 #include "verify.h"
+#include "verify_internal.h"
 
 #define VERIFY_FETCH		"FETCH FORWARD 10000 FROM verify_rows"
 #define VERIFY_MAX_EXAMPLES	10
@@ -34,31 +37,21 @@
 struct verify_options {
 	const char	*manifest_path;
 	const char	*conninfo;
+	const char	*source;	/* count only its dead letters */
 	bool		 quiet;
 	bool		 have_dead_letters;
 	uint64_t	 dead_letters;
-};
-
-/* The comparison so far. */
-struct verify_tally {
-	uint64_t	rows;
-	uint64_t	mismatched;
-	uint64_t	missing;
-	uint64_t	unexpected;
-	uint64_t	revisions;
-	unsigned	examples;
-	bool		quiet;
 };
 
 void
 verify_usage(FILE *fp)
 {
 	fputs("usage: cxpipe-sim verify --manifest FILE --db CONNINFO"
-	    " [--dead-letters N] [--quiet]\n", fp);
+	    " [--dead-letters N] [--source NAME] [--quiet]\n", fp);
 }
 
 /* Prints one difference unless quiet or enough were shown. */
-static void __attribute__((format(printf, 2, 3)))
+void
 verify_example(struct verify_tally *t, const char *fmt, ...)
 {
 	va_list ap;
@@ -97,14 +90,14 @@ verify_numeric_equals(const char *s, int64_t v)
 }
 
 /* Tells whether two nullable strings are equal. */
-static bool
+bool
 verify_same(const char *a, const char *b)
 {
 	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
 }
 
 /* Writes µs since the epoch as UTC RFC 3339 text into out; returns out. */
-static const char *
+const char *
 verify_format_us(int64_t us, char *out, size_t size)
 {
 	time_t secs = (time_t)(us / 1000000 - (us % 1000000 < 0));
@@ -117,16 +110,8 @@ verify_format_us(int64_t us, char *out, size_t size)
 	return out;
 }
 
-/* The first field of a row that differs from the manifest. */
-struct verify_diff {
-	const char	*field;
-	const char	*want;
-	const char	*got;
-	int		 count;
-};
-
 /* Records that field differs, keeping the first one for the example. */
-static void
+void
 verify_note(struct verify_diff *d, const char *field, const char *want,
     const char *got)
 {
@@ -180,20 +165,27 @@ verify_check_row(struct manifest *m, struct verify_tally *t,
 		verify_note(&d, "queue_name", k->queue_name, v[6]);
 	if (!verify_same(k->agent_id, v[7]))
 		verify_note(&d, "agent_id", k->agent_id, v[7]);
-	if (d.count > 0) {
-		t->mismatched++;
-		verify_example(t, "mismatch: key %s: %s is %s%s%s, expected "
-		    "%s%s%s%s", name, d.field, d.got ? "'" : "",
-		    d.got ? d.got : "NULL", d.got ? "'" : "", d.want ? "'" : "",
-		    d.want ? d.want : "NULL", d.want ? "'" : "",
-		    d.count > 1 ? " (and other fields)" : "");
-	}
+	verify_report(t, name, &d);
 	revision = v[8] ? strtoll(v[8], NULL, 10) : 0;
 	if (revision != k->sends) {
 		t->revisions++;
 		verify_example(t, "revision: key %s: revision %" PRId64
 		    ", expected %" PRId64 " (sends)", name, revision, k->sends);
 	}
+}
+
+void
+verify_report(struct verify_tally *t, const char *name,
+    const struct verify_diff *d)
+{
+	if (d->count == 0)
+		return;
+	t->mismatched++;
+	verify_example(t, "mismatch: key %s: %s is %s%s%s, expected "
+	    "%s%s%s%s", name, d->field, d->got ? "'" : "",
+	    d->got ? d->got : "NULL", d->got ? "'" : "", d->want ? "'" : "",
+	    d->want ? d->want : "NULL", d->want ? "'" : "",
+	    d->count > 1 ? " (and other fields)" : "");
 }
 
 /* Length of a libpq message without its trailing newlines, for "%.*s". */
@@ -208,7 +200,7 @@ verify_message_length(const char *msg)
 }
 
 /* Runs one statement expected to succeed; false after printing why not. */
-static bool
+bool
 verify_exec(PGconn *conn, const char *sql, PGresult **resp)
 {
 	PGresult *res = PQexec(conn, sql);
@@ -228,33 +220,67 @@ verify_exec(PGconn *conn, const char *sql, PGresult **resp)
 	return true;
 }
 
-/* Reads all of cxone_events and the dead-letter count in one snapshot. */
-static bool
-verify_read_tables(PGconn *conn, struct manifest *m,
-    struct verify_tally *t, uint64_t *dead_letters)
+bool
+verify_each_row(PGconn *conn, const char *query,
+    void (*row)(struct manifest *, struct verify_tally *, PGresult *, int),
+    struct manifest *m, struct verify_tally *t)
 {
 	PGresult *res;
+	char *sql;
 	int i, n;
 
-	if (!verify_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ "
-	    "READ ONLY", NULL) ||
-	    !verify_exec(conn, "DECLARE verify_rows NO SCROLL CURSOR FOR "
-	    "SELECT idempotency_key, interaction_id, type, (extract(epoch "
-	    "FROM \"timestamp\") * 1000000)::bigint, duration, disposition, "
-	    "queue_name, agent_id, revision FROM cxone_events", NULL))
+	if (asprintf(&sql, "DECLARE verify_rows NO SCROLL CURSOR FOR %s",
+	    query) == -1)
+		err(1, "out of memory");
+	if (!verify_exec(conn, sql, NULL)) {
+		free(sql);
 		return false;
+	}
+	free(sql);
 	do {
 		if (!verify_exec(conn, VERIFY_FETCH, &res))
 			return false;
 		n = PQntuples(res);
 		for (i = 0; i < n; i++)
-			verify_check_row(m, t, res, i);
+			row(m, t, res, i);
 		t->rows += (uint64_t)n;
 		PQclear(res);
 	} while (n > 0);
-	if (!verify_exec(conn, "SELECT count(*) FROM cxpipe_dead_letters",
-	    &res))
+	return verify_exec(conn, "CLOSE verify_rows", NULL);
+}
+
+/* Reads the family's tables and the dead-letter count in one snapshot. */
+static bool
+verify_read_tables(PGconn *conn, struct manifest *m,
+    struct verify_tally *t, const char *source, uint64_t *dead_letters)
+{
+	const char *param[1] = { source };
+	PGresult *res;
+	bool ok;
+
+	if (!verify_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+	    "READ ONLY", NULL))
 		return false;
+	if (m->family == FAMILY_INTERACTION)
+		ok = verify_each_row(conn, "SELECT idempotency_key, "
+		    "interaction_id, type, (extract(epoch FROM \"timestamp\") "
+		    "* 1000000)::bigint, duration, disposition, queue_name, "
+		    "agent_id, revision FROM cxone_events", verify_check_row,
+		    m, t);
+	else
+		ok = verify_read_family(conn, m, t);
+	if (!ok)
+		return false;
+	res = PQexecParams(conn, "SELECT count(*) FROM cxpipe_dead_letters "
+	    "WHERE $1::text IS NULL OR source = $1", 1, NULL, param, NULL,
+	    NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		warnx("verify: counting dead letters: %.*s",
+		    verify_message_length(PQresultErrorMessage(res)),
+		    PQresultErrorMessage(res));
+		PQclear(res);
+		return false;
+	}
 	*dead_letters = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	return verify_exec(conn, "COMMIT", NULL);
@@ -268,6 +294,7 @@ verify_parse_options(int argc, char **argv, struct verify_options *opt)
 		{ "manifest", required_argument, NULL, 'm' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "dead-letters", required_argument, NULL, 'n' },
+		{ "source", required_argument, NULL, 's' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -296,6 +323,9 @@ verify_parse_options(int argc, char **argv, struct verify_options *opt)
 				goto usage;
 			}
 			opt->have_dead_letters = true;
+			break;
+		case 's':
+			opt->source = optarg;
 			break;
 		case 'q':
 			opt->quiet = true;
@@ -336,6 +366,7 @@ verify_run(int argc, char **argv)
 	struct manifest m;
 	struct verify_tally t;
 	uint64_t expected_dead, dead = 0;
+	char when[40];
 	PGconn *conn;
 	size_t i;
 	bool read;
@@ -370,7 +401,7 @@ verify_run(int argc, char **argv)
 		return VERIFY_EXIT_NODB;
 	}
 	/* a query that fails on a live connection means the tables differ */
-	read = verify_read_tables(conn, &m, &t, &dead);
+	read = verify_read_tables(conn, &m, &t, opt.source, &dead);
 	rc = PQstatus(conn) == CONNECTION_OK ? VERIFY_EXIT_DIFFERENT :
 	    VERIFY_EXIT_NODB;
 	PQfinish(conn);
@@ -383,14 +414,23 @@ verify_run(int argc, char **argv)
 			t.missing++;
 			verify_example(&t, "missing: key %s", m.keys[i].key);
 		}
+	for (i = 0; i < m.nentries; i++)
+		if (!m.entries[i].seen) {
+			t.missing++;
+			verify_example(&t, "missing: %s %s at %s",
+			    family_name((enum family_id)m.family),
+			    m.entries[i].v[0], verify_format_us(
+			    m.entries[i].t[MT_TIME], when, sizeof(when)));
+		}
 	if (!opt.quiet)
 		printf("keys: %zu expected, %" PRIu64 " found; mismatched: %"
 		    PRIu64 "; missing: %" PRIu64 "; unexpected: %" PRIu64
 		    "; revision mismatches: %" PRIu64 "; dead letters: %" PRIu64
-		    " expected, %" PRIu64 " found\n", m.nkeys, t.rows,
-		    t.mismatched, t.missing, t.unexpected, t.revisions,
-		    expected_dead, dead);
+		    " expected, %" PRIu64 " found%s\n", m.nkeys + m.nentries,
+		    t.rows, t.mismatched, t.missing, t.unexpected, t.revisions,
+		    expected_dead, dead, t.extra);
 	manifest_free(&m);
 	return t.mismatched || t.missing || t.unexpected || t.revisions ||
-	    dead != expected_dead ? VERIFY_EXIT_DIFFERENT : VERIFY_EXIT_EQUAL;
+	    t.other || dead != expected_dead ? VERIFY_EXIT_DIFFERENT :
+	    VERIFY_EXIT_EQUAL;
 }

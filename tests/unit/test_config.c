@@ -160,6 +160,83 @@ test_streams(void)
 	expect_error("[stream]\n", "test.conf:1: [stream] needs a name");
 }
 
+/* [validate] settings and the [states] matrix: default, replaced, errors. */
+static void
+test_validate_states(void)
+{
+	struct config	*c;
+	char		 err[512];
+
+	c = parse("", err, sizeof(err));
+	CHECK(c != NULL);
+	if (c == NULL)
+		return;
+	CHECK(c->max_clock_skew_ms == 300000);
+	CHECK(c->max_depth == 64);
+	CHECK(!c->states.configured);
+	CHECK(c->states.n == 5);
+	CHECK(config_states_allowed(&c->states, "LoggedOut", "Available"));
+	CHECK(config_states_allowed(&c->states, "Available", "OnBreak"));
+	CHECK(config_states_allowed(&c->states, "Busy", "Away"));
+	CHECK(config_states_allowed(&c->states, "Away", "LoggedOut"));
+	CHECK(config_states_allowed(&c->states, "OnBreak", "LoggedOut"));
+	CHECK(!config_states_allowed(&c->states, "LoggedOut", "Busy"));
+	CHECK(!config_states_allowed(&c->states, "Busy", "Busy"));
+	CHECK(!config_states_allowed(&c->states, "Busy", "OnBreak"));
+	CHECK(!config_states_allowed(&c->states, "OnBreak", "Away"));
+	CHECK(!config_states_allowed(&c->states, "Offline", "Available"));
+	CHECK(!config_states_allowed(&c->states, "Available", "available"));
+	config_free(c);
+
+	c = parse("[validate]\nmax_clock_skew = 90\nmax_depth = 8\n"
+	    "[states]\n# comment\nAvailable = Busy ,Lunch\nLunch=Available\n"
+	    "[postgres]\nbatch_size = 3\n", err, sizeof(err));
+	CHECK(c != NULL);
+	if (c == NULL) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	CHECK(c->max_clock_skew_ms == 90000);
+	CHECK(c->max_depth == 8);
+	CHECK(c->states.configured);
+	CHECK(c->states.n == 3);
+	CHECK(c->states.lineno[0] == 6);
+	CHECK(config_states_allowed(&c->states, "Available", "Lunch"));
+	CHECK(config_states_allowed(&c->states, "Available", "Busy"));
+	CHECK(config_states_allowed(&c->states, "Lunch", "Available"));
+	/* A section replaces the default whole. */
+	CHECK(!config_states_allowed(&c->states, "Busy", "Available"));
+	CHECK(!config_states_allowed(&c->states, "LoggedOut", "Available"));
+	config_free(c);
+
+	c = parse("[validate]\nmax_clock_skew = 1500ms\n", err, sizeof(err));
+	CHECK(c != NULL && c->max_clock_skew_ms == 1500);
+	config_free(c);
+
+	expect_error("[validate]\nmax_depth = 0\n", "test.conf:2: max_depth: 0 is out of range");
+	expect_error("[validate]\nmax_depth = 513\n", "test.conf:2: max_depth: 513 is out of range");
+	expect_error("[validate]\nmax_clock_skew = soon\n", "test.conf:2: max_clock_skew: \"soon\" is not a valid duration");
+	expect_error("[validate]\nclock = 1\n", "test.conf:2: unknown key \"clock\" in [validate]");
+	expect_error("[states]\nAvailable = Busy\nBusy =\n",
+	    "test.conf:3: [states] Busy: empty list");
+	expect_error("[states]\nAvailable = Busy Away\n",
+	    "test.conf:2: [states] Available: \"Busy Away\" is not a state name");
+	expect_error("[states]\nAvailable = Busy,,Away\n",
+	    "test.conf:2: [states] Available: \"\" is not a state name");
+	expect_error("[states]\nAvailable = Busy,\n",
+	    "test.conf:2: [states] Available: \"\" is not a state name");
+	expect_error("[states]\nAvailable = Busy, Busy\n",
+	    "test.conf:2: [states] Available: Busy is listed twice");
+	expect_error("[states]\nAvailable = Busy\nBusy = Away\nAvailable = Away\n",
+	    "test.conf:4: [states] Available is listed twice (first at line 2)");
+	expect_error("[states]\n9lives = Busy\n",
+	    "test.conf:2: [states] \"9lives\" is not a state name");
+	c = parse("[states]\n[cxpipe]\nlog = stderr\n", err, sizeof(err));
+	CHECK(c != NULL && !c->states.configured && c->states.n == 5);
+	config_free(c);
+	expect_error("[states]\nAvailable\n", "test.conf:2: syntax error");
+}
+
 static void
 test_diff(void)
 {
@@ -179,6 +256,12 @@ test_diff(void)
 	mask = config_diff(a, b, why, sizeof(why));
 	CHECK(mask & RELOAD_DAEMON);
 	CHECK(strstr(why, "cxpipe.spool_dir") != NULL);
+	config_free(b);
+	b = parse("[postgres]\nbatch_size = 10\n[validate]\nmax_depth = 9\n"
+	    "max_clock_skew = 1h\n[states]\nAvailable = Busy\n", err, sizeof(err));
+	CHECK(b != NULL);
+	if (b != NULL)
+		CHECK(config_diff(a, b, why, sizeof(why)) == RELOAD_LIVE);
 	config_free(a);
 	config_free(b);
 }
@@ -203,6 +286,7 @@ main(void)
 	test_values();
 	test_errors();
 	test_streams();
+	test_validate_states();
 	test_diff();
 	test_table();
 	return CHECK_DONE();

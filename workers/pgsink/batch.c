@@ -8,15 +8,16 @@
 #include "record.h"
 #include "xmalloc.h"
 #include "batch.h"
+#include "family_rows.h"
 #include "text.h"
 
 /* One accepted record: its tuple, owned, with the fields located. */
 struct rec {
 	uint64_t	 seq;
-	bool		 row;		/* an interaction row, else a dead letter */
+	const struct family_rows *fr;	/* its row family, NULL: a dead letter */
 	char		*mem;
-	const char	*f[IX_NFIELDS];
-	uint32_t	 len[IX_NFIELDS];
+	const char	*f[FAMILY_ROWS_MAX_FIELDS];
+	uint32_t	 len[FAMILY_ROWS_MAX_FIELDS];
 };
 
 struct batch {
@@ -30,11 +31,6 @@ struct batch {
 	uint32_t	*olen;
 	uint64_t	*oseq;
 	size_t		 ocap;
-};
-
-static const char *const ix_names[IX_NFIELDS] = {
-	"source", "received_us", "interaction_id", "timestamp", "type",
-	"idempotency_key", "duration", "disposition", "queue_name", "agent_id"
 };
 
 struct batch *
@@ -76,7 +72,8 @@ batch_rec(const struct batch *b, size_t i)
 
 /* Appends a record for the tuple in mem (taking it); the tuple is valid. */
 static void
-batch_push(struct batch *b, uint64_t seq, bool row, char *mem, size_t len)
+batch_push(struct batch *b, uint64_t seq, const struct family_rows *fr,
+    char *mem, size_t len)
 {
 	struct tuple	 t;
 	struct rec	*r;
@@ -94,10 +91,10 @@ batch_push(struct batch *b, uint64_t seq, bool row, char *mem, size_t len)
 	r = &b->q[b->head + b->count++];
 	memset(r, 0, sizeof(*r));
 	r->seq = seq;
-	r->row = row;
+	r->fr = fr;
 	r->mem = mem;
 	(void)tuple_parse(&t, (const uint8_t *)mem, len);
-	for (i = 0; i < t.n && i < IX_NFIELDS; i++) {
+	for (i = 0; i < t.n && i < FAMILY_ROWS_MAX_FIELDS; i++) {
 		r->f[i] = t.val[i];
 		r->len[i] = t.len[i];
 	}
@@ -131,14 +128,14 @@ batch_push_made_dead(struct batch *b, uint64_t seq, const struct tuple *t,
 		buf_add(&js, raw, rawlen);
 	tuple_add(&tb, js.data, js.len);
 	buf_free(&js);
-	batch_push(b, seq, false, (char *)tb.data, tb.len);
+	batch_push(b, seq, NULL, (char *)tb.data, tb.len);
 }
 
 /* Queues a parsed record; a source that is not clean text is cleaned, so
  * that one source is always the same text in every table. */
 static void
-batch_push_tuple(struct batch *b, uint64_t seq, bool row, const struct tuple *t,
-    const uint8_t *p, size_t len)
+batch_push_tuple(struct batch *b, uint64_t seq, const struct family_rows *fr,
+    const struct tuple *t, const uint8_t *p, size_t len)
 {
 	struct buf	 tb, src;
 	char		*mem;
@@ -147,7 +144,7 @@ batch_push_tuple(struct batch *b, uint64_t seq, bool row, const struct tuple *t,
 	if (text_is_clean(t->val[0], t->len[0])) {
 		mem = xmalloc(len + 1);
 		memcpy(mem, p, len);
-		batch_push(b, seq, row, mem, len);
+		batch_push(b, seq, fr, mem, len);
 		return;
 	}
 	buf_init(&tb);
@@ -161,44 +158,14 @@ batch_push_tuple(struct batch *b, uint64_t seq, bool row, const struct tuple *t,
 		else
 			tuple_add(&tb, t->val[i], t->len[i]);
 	}
-	batch_push(b, seq, row, (char *)tb.data, tb.len);
-}
-
-/* Why an interaction tuple cannot be a row, or NULL when it can. */
-static const char *
-batch_check_row(const struct tuple *t, char *why, size_t len)
-{
-	static const int required[] = {
-		IX_SOURCE, IX_INTERACTION_ID, IX_TIMESTAMP, IX_TYPE,
-		IX_IDEMPOTENCY_KEY
-	};
-	size_t	 i;
-	int	 j;
-
-	if (t->n != IX_NFIELDS) {
-		snprintf(why, len, "pgsink: interaction record has %d fields, "
-		    "not %d", t->n, IX_NFIELDS);
-		return why;
-	}
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
-		if (t->val[required[i]] == NULL) {
-			snprintf(why, len, "pgsink: interaction record without %s",
-			    ix_names[required[i]]);
-			return why;
-		}
-	for (j = 0; j < t->n; j++)
-		if (t->val[j] != NULL && memchr(t->val[j], 0, t->len[j]) != NULL) {
-			snprintf(why, len, "pgsink: %s contains a NUL byte",
-			    ix_names[j]);
-			return why;
-		}
-	return NULL;
+	batch_push(b, seq, fr, (char *)tb.data, tb.len);
 }
 
 void
 batch_add(struct batch *b, uint16_t type, uint32_t flags, uint64_t seq,
     const uint8_t *p, size_t len)
 {
+	const struct family_rows *fr;
 	struct tuple	 t;
 	char		 why[128];
 
@@ -212,21 +179,20 @@ batch_add(struct batch *b, uint16_t type, uint32_t flags, uint64_t seq,
 			batch_push_made_dead(b, seq, &t, NULL, 0, NULL,
 			    "pgsink: malformed dead-letter record");
 		else
-			batch_push_tuple(b, seq, false, &t, p, len);
+			batch_push_tuple(b, seq, NULL, &t, p, len);
 		return;
 	}
-	if (flags != FAMILY_INTERACTION) {
-		snprintf(why, sizeof(why), "pgsink: no table for the %s family",
-		    flags < FAMILY_COUNT ? family_name((enum family)flags) : "unknown");
+	if ((fr = family_rows_get(flags)) == NULL) {
+		snprintf(why, sizeof(why), "pgsink: no table for family %u", flags);
 		batch_push_made_dead(b, seq, &t, NULL, 0, NULL, why);
 		return;
 	}
-	if (batch_check_row(&t, why, sizeof(why)) != NULL) {
+	if (family_rows_check(fr, &t, why, sizeof(why)) != NULL) {
 		batch_push_made_dead(b, seq, &t, NULL, 0,
-		    t.n == IX_NFIELDS ? ix_names : NULL, why);
+		    t.n == fr->nfields ? fr->names : NULL, why);
 		return;
 	}
-	batch_push_tuple(b, seq, true, &t, p, len);
+	batch_push_tuple(b, seq, fr, &t, p, len);
 }
 
 void
@@ -263,16 +229,41 @@ batch_drop_through(struct batch *b, uint64_t seq)
 	return n;
 }
 
-/* FNV-1a over a key. */
+/* FNV-1a over a record's family and key. */
 static uint64_t
-batch_hash(const char *s, size_t n)
+batch_hash(const struct rec *r)
 {
 	uint64_t	 h = 0xcbf29ce484222325ULL;
-	size_t		 i;
+	size_t		 i, k;
+	uint32_t	 n;
+	const char	*f;
 
-	for (i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	h = (h ^ (uint64_t)(uintptr_t)r->fr) * 0x100000001b3ULL;
+	for (k = 0; k < r->fr->nkey; k++) {
+		f = r->f[r->fr->key[k]];
+		n = r->len[r->fr->key[k]];
+		for (i = 0; i < n; i++)
+			h = (h ^ (unsigned char)f[i]) * 0x100000001b3ULL;
+		h = (h ^ 0x1f) * 0x100000001b3ULL;	/* between fields */
+	}
 	return h;
+}
+
+/* True when two row records have the same family and key. */
+static bool
+batch_same_key(const struct rec *a, const struct rec *b)
+{
+	size_t	 k;
+	int	 f;
+
+	if (a->fr != b->fr)
+		return false;
+	for (k = 0; k < a->fr->nkey; k++) {
+		f = a->fr->key[k];
+		if (a->len[f] != b->len[f] || memcmp(a->f[f], b->f[f], a->len[f]) != 0)
+			return false;
+	}
+	return true;
 }
 
 /* Adds a unit for record i. */
@@ -297,9 +288,10 @@ batch_plan_add_unit(struct batch_plan *p, size_t i, uint64_t seq, bool row)
 void
 batch_plan_make(struct batch *b, size_t n, struct batch_plan *p)
 {
-	struct rec	*r, *o;
-	size_t		 i, s, need;
-	uint32_t	 slot;
+	struct batch_unit	*u;
+	struct rec		*r, *o;
+	size_t			 i, s, need;
+	uint32_t		 slot;
 
 	batch_plan_clear(p);
 	p->n = n;
@@ -316,28 +308,29 @@ batch_plan_make(struct batch *b, size_t n, struct batch_plan *p)
 		if (i == 0)
 			p->first_seq = r->seq;
 		p->max_seq = r->seq;
-		if (!r->row) {
+		if (r->fr == NULL) {
 			batch_plan_add_unit(p, i, r->seq, false);
 			continue;
 		}
-		s = batch_hash(r->f[IX_IDEMPOTENCY_KEY], r->len[IX_IDEMPOTENCY_KEY]) &
-		    (p->nslots - 1);
+		s = batch_hash(r) & (p->nslots - 1);
 		for (;; s = (s + 1) & (p->nslots - 1)) {
 			if ((slot = p->slots[s]) == 0) {
 				p->slots[s] = (uint32_t)batch_plan_add_unit(p, i,
 				    r->seq, true) + 1;
 				break;
 			}
-			o = batch_rec(b, p->units[slot - 1].rec);
-			if (o->len[IX_IDEMPOTENCY_KEY] == r->len[IX_IDEMPOTENCY_KEY] &&
-			    memcmp(o->f[IX_IDEMPOTENCY_KEY], r->f[IX_IDEMPOTENCY_KEY],
-			    r->len[IX_IDEMPOTENCY_KEY]) == 0) {
-				p->units[slot - 1].rec = i;
-				p->units[slot - 1].seq = r->seq;
-				p->units[slot - 1].deliveries++;
-				p->collapsed++;
-				break;
+			u = &p->units[slot - 1];
+			o = batch_rec(b, u->rec);
+			if (!batch_same_key(o, r))
+				continue;
+			/* A repeat: it takes the unit's place if it wins. */
+			if (family_rows_newer(r->fr, o->f, o->len, r->f, r->len)) {
+				u->rec = i;
+				u->seq = r->seq;
 			}
+			u->deliveries++;
+			p->collapsed++;
+			break;
 		}
 	}
 }
@@ -438,23 +431,6 @@ lit_end(struct batch_stmt *st)
 	}
 }
 
-/* The upsert: one statement for every collapsed row, newest values win and
- * the revision grows by the number of deliveries. */
-static const char rows_sql[] =
-	"INSERT INTO cxone_events AS e (interaction_id, \"timestamp\", type,"
-	" idempotency_key, duration, disposition, queue_name, agent_id, revision,"
-	" source, seq)"
-	" SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[],"
-	" $4::text[], $5::numeric[], $6::text[], $7::text[], $8::text[],"
-	" $9::integer[], $10::text[], $11::bigint[])"
-	" ON CONFLICT (idempotency_key) DO UPDATE SET"
-	" interaction_id = EXCLUDED.interaction_id,"
-	" \"timestamp\" = EXCLUDED.\"timestamp\", type = EXCLUDED.type,"
-	" duration = EXCLUDED.duration, disposition = EXCLUDED.disposition,"
-	" queue_name = EXCLUDED.queue_name, agent_id = EXCLUDED.agent_id,"
-	" updated_at = now(), revision = e.revision + EXCLUDED.revision,"
-	" source = EXCLUDED.source, seq = EXCLUDED.seq";
-
 static const char dead_sql[] =
 	"INSERT INTO cxpipe_dead_letters (source, seq, received_at, reason, payload)"
 	" SELECT s, q, coalesce(r, now()), m, p FROM unnest($1::text[],"
@@ -467,28 +443,25 @@ static const char offsets_sql[] =
 	" ON CONFLICT (source) DO UPDATE SET seq = EXCLUDED.seq, updated_at = now()";
 
 bool
-batch_build_rows(struct batch *b, const struct batch_plan *p, size_t from,
-    size_t to, struct batch_stmt *st)
+batch_build_rows(struct batch *b, const struct batch_plan *p, uint32_t family,
+    size_t from, size_t to, struct batch_stmt *st)
 {
-	static const int cols[] = {
-		IX_INTERACTION_ID, IX_TIMESTAMP, IX_TYPE, IX_IDEMPOTENCY_KEY,
-		IX_DURATION, IX_DISPOSITION, IX_QUEUE_NAME, IX_AGENT_ID
-	};
+	const struct family_rows *fr = family_rows_get(family);
 	const struct batch_unit	*u;
 	const struct rec	*r;
-	size_t			 i, c, n = 0;
+	size_t			 i, n = 0;
 
-	lit_begin(st, rows_sql, 11);
+	if (fr == NULL)
+		return false;
+	lit_begin(st, fr->sql, fr->nparams);
 	for (i = from; i < to; i++) {
 		u = &p->units[i];
 		if (!u->row || u->failure != NULL)
 			continue;
 		r = batch_rec(b, u->rec);
-		for (c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-			text_add_element(&st->param[c], r->f[cols[c]], r->len[cols[c]], 0);
-		text_add_element_u64(&st->param[8], u->deliveries);
-		text_add_element(&st->param[9], r->f[IX_SOURCE], r->len[IX_SOURCE], 0);
-		text_add_element_u64(&st->param[10], r->seq);
+		if (r->fr != fr)
+			continue;
+		family_rows_add(fr, st->param, r->f, r->len, u->deliveries, r->seq);
 		n++;
 	}
 	lit_end(st);
@@ -518,13 +491,13 @@ batch_build_dead(struct batch *b, const struct batch_plan *p, size_t from,
 		if (u->row) {
 			/* A row PostgreSQL refused: its fields as JSON. */
 			text_add_element(&st->param[3], u->failure, strlen(u->failure), flags);
-			t.n = IX_NFIELDS;
-			for (j = 0; j < IX_NFIELDS; j++) {
+			t.n = r->fr->nfields;
+			for (j = 0; j < t.n; j++) {
 				t.val[j] = r->f[j];
 				t.len[j] = r->len[j];
 			}
 			buf_reset(&b->scratch);
-			text_add_json_fields(&b->scratch, &t, ix_names);
+			text_add_json_fields(&b->scratch, &t, r->fr->names);
 			text_add_element(&st->param[4], (const char *)b->scratch.data,
 			    b->scratch.len, flags);
 		} else {

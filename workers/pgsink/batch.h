@@ -17,17 +17,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "family_rows.h"
 #include "tuple.h"
 
 struct batch;
 
-/* One unit of a transaction: a dead letter, or the newest of the deliveries
- * of one idempotency key (the others collapse into it). */
+/* One unit of a transaction: a dead letter, or the winning delivery of one
+ * key of a row family (the others collapse into it; family_rows.h says
+ * which wins). */
 struct batch_unit {
 	size_t		 rec;		/* index of the record in the queue */
 	uint64_t	 seq;		/* its sequence number */
 	uint32_t	 deliveries;	/* records collapsed into this unit */
-	bool		 row;		/* a cxone_events row, else a dead letter */
+	bool		 row;		/* a row of its family, else a dead letter */
 	bool		 ascii;		/* store the dead letter's text as ASCII */
 	char		*failure;	/* the row failed: the dead letter's reason */
 };
@@ -45,7 +47,7 @@ struct batch_plan {
 	size_t		 nslots;
 };
 
-#define BATCH_MAX_PARAMS	11
+#define BATCH_MAX_PARAMS	FAMILY_ROWS_MAX_PARAMS
 
 /* One statement and its text parameters (PostgreSQL array literals). */
 struct batch_stmt {
@@ -72,7 +74,7 @@ uint64_t	 batch_received_us(const struct batch *, size_t i);
 size_t		 batch_drop_through(struct batch *, uint64_t seq);
 
 /* Plans the transaction over the oldest n records: collapses repeated
- * idempotency keys (the newest delivery wins). */
+ * keys of each row family. */
 void		 batch_plan_make(struct batch *, size_t n, struct batch_plan *);
 /* Forgets a plan but keeps its memory; a plan starts zeroed. */
 void		 batch_plan_clear(struct batch_plan *);
@@ -87,10 +89,10 @@ void		 batch_plan_count(const struct batch_plan *, uint64_t *rows,
 
 void		 batch_stmt_init(struct batch_stmt *);
 void		 batch_stmt_free(struct batch_stmt *);
-/* Builds the upsert of the row units among units [from, to); false when
- * there are none. */
+/* Builds the statement of the row units of family (enum family) among
+ * units [from, to); false when there are none. */
 bool		 batch_build_rows(struct batch *, const struct batch_plan *,
-		    size_t from, size_t to, struct batch_stmt *);
+		    uint32_t family, size_t from, size_t to, struct batch_stmt *);
 /* Builds the insert of the dead-letter units among [from, to). */
 bool		 batch_build_dead(struct batch *, const struct batch_plan *,
 		    size_t from, size_t to, struct batch_stmt *);

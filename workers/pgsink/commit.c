@@ -8,14 +8,17 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "proto.h"
 #include "xmalloc.h"
 #include "batch.h"
 #include "commit.h"
 #include "pg_conn.h"
 
 /* Data errors: the batch is retried in savepoints, the refused row becomes
- * a dead letter. */
-#define SQLSTATE_IS_DATA(s)	(strncmp((s), "22", 2) == 0 || strncmp((s), "23", 2) == 0)
+ * a dead letter.  Class 21 is two rows of one statement with the same key
+ * (keys equal as times but not as text): one by one they go in. */
+#define SQLSTATE_IS_DATA(s)	(strncmp((s), "22", 2) == 0 || \
+	strncmp((s), "23", 2) == 0 || strncmp((s), "21", 2) == 0)
 
 /* The statements of one savepoint group in the pipeline. */
 struct commit_group {
@@ -128,6 +131,7 @@ static void
 commit_send_group(struct commit *c, size_t from, size_t to, int *nres)
 {
 	struct commit_group	*g;
+	uint32_t		 fam;
 
 	if (c->ngroups == c->gcap) {
 		c->gcap = c->gcap ? c->gcap * 2 : 32;
@@ -138,10 +142,12 @@ commit_send_group(struct commit *c, size_t from, size_t to, int *nres)
 	g->to = to;
 	pg_conn_query(c->pg, "SAVEPOINT unit", 0, NULL);
 	g->first = ++*nres;
-	if (batch_build_rows(c->batch, &c->plan, from, to, &c->st)) {
-		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
-		++*nres;
-	}
+	for (fam = 0; fam < FAMILY_COUNT; fam++)
+		if (batch_build_rows(c->batch, &c->plan, fam, from, to, &c->st)) {
+			pg_conn_query(c->pg, c->st.sql, c->st.nparams,
+			    c->st.values);
+			++*nres;
+		}
 	if (batch_build_dead(c->batch, &c->plan, from, to, &c->st)) {
 		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
 		++*nres;
@@ -259,14 +265,17 @@ void
 commit_start(struct commit *c, size_t n)
 {
 	struct batch_plan	*p = &c->plan;
+	uint32_t		 fam;
 
 	batch_plan_make(c->batch, n, p);
 	c->busy = true;
 	c->row_by_row = false;
 	c->refused = 0;
 	pg_conn_query(c->pg, "BEGIN", 0, NULL);
-	if (batch_build_rows(c->batch, p, 0, p->nunits, &c->st))
-		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
+	for (fam = 0; fam < FAMILY_COUNT; fam++)
+		if (batch_build_rows(c->batch, p, fam, 0, p->nunits, &c->st))
+			pg_conn_query(c->pg, c->st.sql, c->st.nparams,
+			    c->st.values);
 	if (batch_build_dead(c->batch, p, 0, p->nunits, &c->st))
 		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
 	batch_build_offsets(c->batch, p, &c->st);

@@ -1,10 +1,11 @@
 /*
- * The transaction of one batch: BEGIN, the upsert of its rows, its dead
- * letters, each source's committed sequence, COMMIT, in one pipeline.  On a
- * data error (SQLSTATE class 22 or 23) the batch is rolled back and sent
- * again in groups, each in a savepoint; a refused group is sent unit by
- * unit, and the unit PostgreSQL refuses becomes a dead letter.  Any other
- * failure resets the connection, and the batch stays queued.
+ * The transaction of one batch: BEGIN, one statement per row family in it
+ * (family_rows.h), its dead letters, each source's committed sequence,
+ * COMMIT, in one pipeline.  On a data error (SQLSTATE class 21, 22 or 23)
+ * the batch is rolled back and sent again in groups, each in a savepoint; a
+ * refused group is sent unit by unit, and the unit PostgreSQL refuses
+ * becomes a dead letter.  Any other failure resets the connection, and the
+ * batch stays queued.
  */
 #ifndef CXPIPE_COMMIT_H
 #define CXPIPE_COMMIT_H

@@ -78,10 +78,100 @@ static const char *const migration_1[] = {
 	NULL
 };
 
+/*
+ * Migration 2: the analytics, agent_state and data_action families
+ * (family_rows.c writes them).  Plain CREATE TABLE: a table of that name
+ * made by someone else stops the migration with PostgreSQL's message
+ * instead of being written into half-understood.  received_at is NULL when
+ * ingest's receipt time is unknown.
+ */
+static const char *const migration_2[] = {
+	"CREATE TABLE analytics_events ("
+	" interaction_id text NOT NULL,"
+	" event_time timestamptz NOT NULL,"
+	" event_type text NOT NULL,"
+	" state text,"
+	" handle_time numeric,"
+	" wait_time numeric,"
+	" queue_time numeric,"
+	" queue_name text,"
+	" agent_id text,"
+	" last_updated timestamptz,"
+	" revision integer NOT NULL DEFAULT 1,"
+	" source text NOT NULL,"
+	" seq bigint NOT NULL,"
+	" received_at timestamptz,"
+	" PRIMARY KEY (interaction_id, event_time, event_type))",
+
+	"CREATE INDEX analytics_events_event_time_idx"
+	" ON analytics_events (event_time)",
+
+	"CREATE INDEX analytics_events_queue_idx"
+	" ON analytics_events (queue_name, event_time)",
+
+	"CREATE TABLE agent_state_changes ("
+	" agent_id text NOT NULL,"
+	" event_time timestamptz NOT NULL,"
+	" previous_state text,"
+	" current_state text,"
+	" reason_code text,"
+	" verdict text NOT NULL CHECK (verdict IN ('accepted', 'rejected')),"
+	" latency_ms numeric,"
+	" revision integer NOT NULL DEFAULT 1,"
+	" source text NOT NULL,"
+	" seq bigint NOT NULL,"
+	" received_at timestamptz,"
+	" PRIMARY KEY (agent_id, event_time))",
+
+	"CREATE INDEX agent_state_changes_event_time_idx"
+	" ON agent_state_changes (event_time)",
+
+	"CREATE INDEX agent_state_changes_rejected_idx"
+	" ON agent_state_changes (event_time) WHERE verdict = 'rejected'",
+
+	"CREATE TABLE agent_states ("
+	" agent_id text PRIMARY KEY,"
+	" state text,"
+	" previous_state text,"
+	" since timestamptz NOT NULL,"
+	" verdict text,"
+	" reason_code text,"
+	" seq bigint NOT NULL,"
+	" updated_at timestamptz NOT NULL DEFAULT now())",
+
+	"CREATE INDEX agent_states_state_idx ON agent_states (state)",
+
+	"CREATE TABLE data_action_events ("
+	" action_id text NOT NULL,"
+	" event_type text NOT NULL,"
+	" event_time timestamptz NOT NULL,"
+	" bucket timestamptz NOT NULL,"
+	" source text NOT NULL,"
+	" seq bigint NOT NULL,"
+	" received_at timestamptz,"
+	" PRIMARY KEY (action_id, event_type, event_time))",
+
+	"CREATE INDEX data_action_events_bucket_idx"
+	" ON data_action_events (bucket)",
+
+	"CREATE TABLE data_action_rollups ("
+	" bucket timestamptz NOT NULL,"
+	" action_id text NOT NULL,"
+	" event_type text NOT NULL,"
+	" count bigint NOT NULL,"
+	" PRIMARY KEY (bucket, action_id, event_type))",
+
+	"CREATE INDEX data_action_rollups_action_idx"
+	" ON data_action_rollups (action_id, event_type, bucket)",
+
+	NULL
+};
+
 /* Every migration, in order: index i is version i + 1.  Forward only: a
  * released migration is never edited, a change is a new one. */
 static const char *const *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 #define MIGRATE_LATEST	((int)(sizeof(migrations) / sizeof(migrations[0])))
 

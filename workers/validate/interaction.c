@@ -1,82 +1,38 @@
 /* The interaction family (CXone Data Actions sink events) as table rows. */
 #include "autoconf.h"
 
-#include <stdio.h>
-#include <string.h>
-
 #include "record.h"
+#include "row.h"
 #include "validate.h"
 
-/* Adds a string member, or NULL when it is absent or null.  Returns -1
- * when the string holds a NUL, which PostgreSQL text cannot store. */
+/* The row of cxone_events; the timestamp stays the text as received. */
 static int
-add_opt_string(struct buf *b, json_t *obj, const char *key)
+interaction_build_row(struct buf *b, struct row_event *re, char *reason,
+    size_t len)
 {
-	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
-
-	if (!json_is_string(v)) {
-		tuple_add_null(b);
-		return 0;
-	}
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return -1;
-	tuple_add(b, json_string_value(v), json_string_length(v));
-	return 0;
-}
-
-/* Adds a number member as PostgreSQL numeric text, or NULL. */
-static void
-add_opt_number(struct buf *b, json_t *obj, const char *key)
-{
-	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
-	char	 num[64];
-
-	if (json_is_integer(v))
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	else if (json_is_real(v))
-		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-	else {
-		tuple_add_null(b);
-		return;
-	}
-	tuple_add_str(b, num);
-}
-
-int
-interaction_build_row(struct buf *b, const char *source, const char *received_us,
-    json_t *ev, char *reason, size_t len)
-{
-	json_t		*attrs = json_object_get(ev, "attributes");
-	const char	*bad = NULL;
+	json_t	*ev = re->json, *attrs = json_object_get(ev, "attributes");
 
 	if (!json_is_object(attrs))
 		attrs = NULL;
-	tuple_add_str(b, source);
-	tuple_add_str(b, received_us);
-	if (add_opt_string(b, ev, "interactionId") == -1)
-		bad = "/interactionId";
-	else if (add_opt_string(b, ev, "timestamp") == -1)
-		bad = "/timestamp";
-	else if (add_opt_string(b, ev, "type") == -1)
-		bad = "/type";
-	else if (add_opt_string(b, ev, "idempotencyKey") == -1)
-		bad = "/idempotencyKey";
-	add_opt_number(b, attrs, "duration");
-	if (bad == NULL && add_opt_string(b, attrs, "disposition") == -1)
-		bad = "/attributes/disposition";
-	else if (bad == NULL && add_opt_string(b, attrs, "queueName") == -1)
-		bad = "/attributes/queueName";
-	else if (bad == NULL && add_opt_string(b, attrs, "agentId") == -1)
-		bad = "/attributes/agentId";
-	if (bad != NULL) {
-		snprintf(reason, len, "%s: a NUL character (\\u0000) cannot be "
-		    "stored in PostgreSQL text", bad);
+	row_add_receipt(b, re);
+	if (row_add_string(b, ev, "interactionId", "/interactionId", reason, len) == -1 ||
+	    row_add_string(b, ev, "timestamp", "/timestamp", reason, len) == -1 ||
+	    row_add_string(b, ev, "type", "/type", reason, len) == -1 ||
+	    row_add_string(b, ev, "idempotencyKey", "/idempotencyKey", reason, len) == -1)
 		return -1;
-	}
+	row_add_number(b, attrs, "duration");
+	if (row_add_string(b, attrs, "disposition", "/attributes/disposition",
+	    reason, len) == -1 ||
+	    row_add_string(b, attrs, "queueName", "/attributes/queueName",
+	    reason, len) == -1 ||
+	    row_add_string(b, attrs, "agentId", "/attributes/agentId",
+	    reason, len) == -1)
+		return -1;
 	return 0;
 }
 
-void
+/* Observed by type and queue. */
+static bool
 interaction_obs_keys(json_t *ev, const char **type, const char **queue)
 {
 	json_t	*attrs = json_object_get(ev, "attributes");
@@ -84,4 +40,9 @@ interaction_obs_keys(json_t *ev, const char **type, const char **queue)
 	*type = json_string_value(json_object_get(ev, "type"));
 	*queue = json_is_object(attrs) ?
 	    json_string_value(json_object_get(attrs, "queueName")) : NULL;
+	return *type != NULL;
 }
+
+const struct family_rules interaction_rules = {
+	IX_NFIELDS, interaction_build_row, interaction_obs_keys
+};

@@ -10,9 +10,11 @@
 #include <jansson.h>
 
 #include "channel.h"
+#include "config.h"
 #include "log.h"
 #include "record.h"
 #include "schema.h"
+#include "timestamp.h"
 #include "tuple.h"
 #include "validate.h"
 #include "worker.h"
@@ -27,6 +29,9 @@ struct validate_counters {
 	uint64_t	 valid;
 	uint64_t	 rejected;	/* dead letters: schema or storage */
 	uint64_t	 not_json;
+	uint64_t	 too_deep;	/* nested deeper than max_depth */
+	uint64_t	 bad_time;	/* timestamp out of range or in the future */
+	uint64_t	 rejected_transitions;	/* agent_state rows "rejected" */
 	uint64_t	 rewinds;
 	uint64_t	 acks;
 };
@@ -38,6 +43,9 @@ struct validate {
 	struct channel		*down;		/* pgsink */
 	struct channel		*obs;		/* alert */
 	struct schema		*schemas[FAMILY_COUNT];
+	struct state_matrix	 states;		/* [states] */
+	int64_t			 max_skew_us;	/* [validate] max_clock_skew */
+	int			 max_depth;	/* [validate] max_depth */
 	uint64_t		 last_ack;	/* relayed to a new ingest */
 	uint64_t		 last_seq;
 	struct buf		 out;		/* reused for every record */
@@ -102,21 +110,155 @@ validate_observe(struct validate *v, enum family fam, const char *type,
 	channel_send(v->obs, MSG_OBS_EVENT, 0, 0, b->data, b->len);
 }
 
+/* Each family's rules, by enum family. */
+static const struct family_rules *const validate_rules[FAMILY_COUNT] = {
+	[FAMILY_INTERACTION] = &interaction_rules,
+	[FAMILY_ANALYTICS] = &analytics_rules,
+	[FAMILY_AGENT_STATE] = &agent_state_rules,
+	[FAMILY_DATA_ACTION] = &data_action_rules,
+};
+
+/*
+ * Returns the offset of the bracket that nests len bytes of JSON text
+ * deeper than max arrays and objects, or -1 when none does.  Run before
+ * the parser, which has no depth limit of its own to set; brackets inside
+ * strings do not count.
+ */
+static long
+validate_too_deep(const char *p, size_t len, int max)
+{
+	size_t	 i;
+	int	 depth = 0, in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		if (in_string) {
+			if (p[i] == '\\')
+				i++;
+			else if (p[i] == '"')
+				in_string = 0;
+		} else if (p[i] == '"')
+			in_string = 1;
+		else if (p[i] == '[' || p[i] == '{') {
+			if (++depth > max)
+				return (long)i;
+		} else if (p[i] == ']' || p[i] == '}')
+			depth--;
+	}
+	return -1;
+}
+
+/* Writes a count of microseconds as seconds: "3600", "1.5". */
+static void
+validate_format_seconds(int64_t us, char *out, size_t len)
+{
+	int64_t	 a = us < 0 ? -us : us;
+	size_t	 n;
+
+	if (a % 1000000 == 0) {
+		snprintf(out, len, "%" PRId64, us / 1000000);
+		return;
+	}
+	snprintf(out, len, "%s%" PRId64 ".%06" PRId64, us < 0 ? "-" : "",
+	    a / 1000000, a % 1000000);
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+}
+
+/* The event's time, its member "timestamp" in every family: parsed, and
+ * no further than max_clock_skew ahead of its receipt.  0, or -1 with
+ * reason. */
+static int
+validate_event_time(struct validate *v, struct row_event *re, char *reason,
+    size_t len)
+{
+	json_t	*ts = json_object_get(re->json, "timestamp");
+	char	 why[256], text[TIMESTAMP_LEN], ahead[32], skew[32];
+	int64_t	 d;
+
+	if (!json_is_string(ts)) {
+		snprintf(reason, len, "/timestamp: a date-time string is "
+		    "required (the event's time)");
+		return -1;
+	}
+	if (timestamp_parse(json_string_value(ts), json_string_length(ts),
+	    &re->event_us, why, sizeof(why)) == -1) {
+		snprintf(reason, len, "/timestamp: %s", why);
+		return -1;
+	}
+	if ((d = re->event_us - re->received_us) > v->max_skew_us) {
+		/* Whole seconds unless rounding would hide why it is refused. */
+		if ((d + 500000) / 1000000 * 1000000 > v->max_skew_us)
+			d = (d + 500000) / 1000000 * 1000000;
+		timestamp_format(re->event_us, text);
+		validate_format_seconds(d, ahead, sizeof(ahead));
+		validate_format_seconds(v->max_skew_us, skew, sizeof(skew));
+		snprintf(reason, len, "/timestamp: %s is %s s in the future "
+		    "(max_clock_skew %s s)", text, ahead, skew);
+		return -1;
+	}
+	return 0;
+}
+
+/* A schema-valid event: its time, then its family's row and observation. */
+static void
+validate_valid_event(struct validate *v, const struct msg_hdr *h,
+    const struct tuple *t, struct row_event *re)
+{
+	const struct family_rules *rules = validate_rules[h->flags];
+	struct tuple	 check;
+	char		 reason[REASON_MAX];
+	const char	*type = NULL, *queue = NULL;
+	enum family	 fam = (enum family)h->flags;
+
+	re->states = &v->states;
+	re->rejected = false;
+	buf_reset(&v->out);
+	if (validate_event_time(v, re, reason, sizeof(reason)) == -1) {
+		v->n.bad_time++;
+		goto dead;
+	}
+	if (rules->build_row(&v->out, re, reason, sizeof(reason)) == -1)
+		goto dead;
+	if (tuple_parse(&check, v->out.data, v->out.len) == -1 ||
+	    check.n != rules->nfields) {
+		/* A builder out of step with record.h: a bug, not the event's. */
+		log_warnx("event %" PRIu64 ": %s row has %d fields, not %d",
+		    h->seq, family_name(fam), check.n, rules->nfields);
+		snprintf(reason, sizeof(reason), "(root): internal: the %s row "
+		    "could not be built", family_name(fam));
+		goto dead;
+	}
+	channel_send(v->down, MSG_RECORD_ROW, fam, h->seq, v->out.data,
+	    v->out.len);
+	v->n.valid++;
+	if (re->rejected)
+		v->n.rejected_transitions++;
+	if (rules->obs_keys(re->json, &type, &queue))
+		validate_observe(v, fam, type, queue, 1);
+	return;
+dead:
+	validate_dead(v, h->seq, t, reason);
+	validate_observe(v, fam, NULL, NULL, 0);
+}
+
 /* One event: parse, validate, build the row or the dead letter. */
 static void
 validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 {
 	struct tuple	 t;
+	struct row_event re;
 	json_error_t	 jerr;
 	json_t		*ev;
-	char		 reason[REASON_MAX];
-	const char	*type, *queue;
+	char		 reason[REASON_MAX], *end;
+	long		 at;
 	enum family	 fam = (enum family)h->flags;
 
 	v->n.received++;
 	v->last_seq = h->seq;
 	if (tuple_parse(&t, p, h->len) == -1 || t.n != RAW_NFIELDS ||
 	    t.val[RAW_SOURCE] == NULL || t.val[RAW_BODY] == NULL ||
+	    t.val[RAW_RECEIVED_US] == NULL ||
 	    (fam & ~FAMILY_F_DEAD) >= FAMILY_COUNT) {
 		log_warnx("event %" PRIu64 ": malformed message from ingest", h->seq);
 		return;
@@ -125,6 +267,27 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 		validate_source_dead(v, h->seq, &t);
 		return;
 	}
+	memset(&re, 0, sizeof(re));
+	re.source = t.val[RAW_SOURCE];
+	re.received = t.val[RAW_RECEIVED_US];
+	re.received_us = strtoll(re.received, &end, 10);
+	if (end == re.received || *end != '\0') {
+		log_warnx("event %" PRIu64 ": malformed message from ingest "
+		    "(received_us)", h->seq);
+		return;
+	}
+	if ((at = validate_too_deep(t.val[RAW_BODY], t.len[RAW_BODY],
+	    v->max_depth)) != -1) {
+		snprintf(reason, sizeof(reason), "(root): max_depth: arrays and "
+		    "objects nest deeper than %d levels (at byte %ld)",
+		    v->max_depth, at + 1);
+		v->n.too_deep++;
+		validate_dead(v, h->seq, &t, reason);
+		validate_observe(v, fam, NULL, NULL, 0);
+		return;
+	}
+	/* JSON_ALLOW_NUL: a NUL in a string is refused by the row builders
+	 * with a reason that names the member. */
 	ev = json_loadb(t.val[RAW_BODY], t.len[RAW_BODY],
 	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
 	if (ev == NULL) {
@@ -135,6 +298,7 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 		validate_observe(v, fam, NULL, NULL, 0);
 		return;
 	}
+	re.json = ev;
 	if (v->schemas[fam] == NULL) {
 		snprintf(reason, sizeof(reason), "no schema for family %s",
 		    family_name(fam));
@@ -142,19 +306,8 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 	} else if (!schema_validate(v->schemas[fam], ev, reason, sizeof(reason))) {
 		validate_dead(v, h->seq, &t, reason);
 		validate_observe(v, fam, NULL, NULL, 0);
-	} else {
-		buf_reset(&v->out);
-		if (interaction_build_row(&v->out, t.val[RAW_SOURCE],
-		    t.val[RAW_RECEIVED_US], ev, reason, sizeof(reason)) == -1) {
-			validate_dead(v, h->seq, &t, reason);
-		} else {
-			channel_send(v->down, MSG_RECORD_ROW, fam, h->seq,
-			    v->out.data, v->out.len);
-			v->n.valid++;
-			interaction_obs_keys(ev, &type, &queue);
-			validate_observe(v, fam, type, queue, 1);
-		}
-	}
+	} else
+		validate_valid_event(v, h, &t, &re);
 	json_decref(ev);
 }
 
@@ -265,7 +418,8 @@ validate_attach(struct worker *w, enum role peer, int fd)
 	validate_flow(v);
 }
 
-/* Compiles every family's schema; on error none replaces the old ones. */
+/* Compiles every family's schema and takes the rules of c; on error
+ * nothing changes (no schema, no setting). */
 static int
 validate_configure(struct worker *w, const struct config *c,
     const struct config *old, char *err, size_t errlen)
@@ -277,15 +431,24 @@ validate_configure(struct worker *w, const struct config *c,
 
 	v->w = w;
 	v->base = worker_base(w);
-	path = xasprintf("%s/%s.json", c->schema_dir, family_name(FAMILY_INTERACTION));
-	fresh[FAMILY_INTERACTION] = schema_compile_file(path, err, errlen);
-	free(path);
-	if (fresh[FAMILY_INTERACTION] == NULL)
-		return -1;
+	for (f = 0; f < FAMILY_COUNT; f++) {
+		path = xasprintf("%s/%s.json", c->schema_dir,
+		    family_name((enum family)f));
+		fresh[f] = schema_compile_file(path, err, errlen);
+		free(path);
+		if (fresh[f] == NULL) {
+			while (f-- > 0)
+				schema_free(fresh[f]);
+			return -1;
+		}
+	}
 	for (f = 0; f < FAMILY_COUNT; f++) {
 		schema_free(v->schemas[f]);
 		v->schemas[f] = fresh[f];
 	}
+	v->states = c->states;
+	v->max_skew_us = c->max_clock_skew_ms * 1000;
+	v->max_depth = (int)c->max_depth;
 	return 0;
 }
 
@@ -296,9 +459,12 @@ validate_stats(struct worker *w, struct buf *b)
 
 	buf_printf(b, "\"received\":%" PRIu64 ",\"valid\":%" PRIu64
 	    ",\"rejected\":%" PRIu64 ",\"not_json\":%" PRIu64
+	    ",\"too_deep\":%" PRIu64 ",\"bad_time\":%" PRIu64
+	    ",\"rejected_transitions\":%" PRIu64
 	    ",\"rewinds\":%" PRIu64 ",\"acks\":%" PRIu64
 	    ",\"last_seq\":%" PRIu64 ",\"committed_seq\":%" PRIu64,
 	    v->n.received, v->n.valid, v->n.rejected, v->n.not_json,
+	    v->n.too_deep, v->n.bad_time, v->n.rejected_transitions,
 	    v->n.rewinds, v->n.acks, v->last_seq, v->last_ack);
 }
 

@@ -1,24 +1,41 @@
 /*
  * The validate worker: parses each event, validates it against its family's
- * JSON Schema, and sends a row (or a dead letter with the reason) to pgsink
- * and an observation to alert.  It relays rewinds downstream and commit
- * acknowledgements upstream.
+ * JSON Schema and rules, and sends a row (or a dead letter with the reason)
+ * to pgsink and an observation to alert.  It relays rewinds downstream and
+ * commit acknowledgements upstream.
  */
 #ifndef CXPIPE_VALIDATE_H
 #define CXPIPE_VALIDATE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 
+#include "row.h"
 #include "tuple.h"
 
 int	 validate_main(void);
 
-/* interaction.c: appends the MSG_RECORD_ROW fields of a valid interaction
- * event (source and received_us first, record.h); returns 0, or -1 with
- * reason set when the event cannot be stored. */
-int	 interaction_build_row(struct buf *, const char *source,
-	    const char *received_us, json_t *event, char *reason, size_t len);
-/* The event's type and queue, for the observation sent to alert. */
-void	 interaction_obs_keys(json_t *event, const char **type, const char **queue);
+/*
+ * A family's rules once its schema has passed (one file each:
+ * interaction.c, analytics.c, agent_state.c, data_action.c).
+ */
+struct family_rules {
+	int	  nfields;	/* of its MSG_RECORD_ROW (record.h) */
+	/* Appends the row's fields; 0, or -1 with reason set ("pointer:
+	 * why") when the event cannot be stored. */
+	int	(*build_row)(struct buf *, struct row_event *, char *reason,
+		    size_t len);
+	/* The observation alert gets for a valid event (type must not be
+	 * NULL); false when the event feeds no aggregate. */
+	bool	(*obs_keys)(json_t *event, const char **type,
+		    const char **queue);
+};
+
+extern const struct family_rules interaction_rules;
+extern const struct family_rules analytics_rules;
+extern const struct family_rules agent_state_rules;
+extern const struct family_rules data_action_rules;
 
 #endif

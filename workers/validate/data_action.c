@@ -1,0 +1,44 @@
+/* The data_action family as rows of data_action_events, each with the UTC
+ * minute it is counted in. */
+#include "autoconf.h"
+
+#include <stdio.h>
+
+#include "record.h"
+#include "row.h"
+#include "timestamp.h"
+#include "validate.h"
+
+static int
+data_action_build_row(struct buf *b, struct row_event *re, char *reason,
+    size_t len)
+{
+	json_t	*data = json_object_get(re->json, "data");
+
+	if (!json_is_object(data)) {
+		snprintf(reason, len, "/data: the event has no data object");
+		return -1;
+	}
+	row_add_receipt(b, re);
+	if (row_add_required(b, data, "actionId", "/data/actionId", reason, len) == -1 ||
+	    row_add_required(b, data, "eventType", "/data/eventType", reason, len) == -1)
+		return -1;
+	row_add_instant(b, re->event_us);
+	row_add_instant(b, timestamp_minute(re->event_us));
+	return 0;
+}
+
+/* Observed by event type (data.eventType). */
+static bool
+data_action_obs_keys(json_t *ev, const char **type, const char **queue)
+{
+	json_t	*data = json_object_get(ev, "data");
+
+	*type = json_string_value(json_object_get(data, "eventType"));
+	*queue = NULL;
+	return *type != NULL;
+}
+
+const struct family_rules data_action_rules = {
+	DA_NFIELDS, data_action_build_row, data_action_obs_keys
+};

@@ -1,0 +1,110 @@
+/* row.c: JSON members as MSG_RECORD_ROW fields, for every family's rows. */
+#include "autoconf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "row.h"
+#include "timestamp.h"
+
+int
+row_add_string(struct buf *b, json_t *obj, const char *key,
+    const char *pointer, char *reason, size_t len)
+{
+	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
+
+	if (!json_is_string(v)) {
+		tuple_add_null(b);
+		return 0;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		snprintf(reason, len, "%s: a NUL character (\\u0000) cannot be "
+		    "stored in PostgreSQL text", pointer);
+		return -1;
+	}
+	tuple_add(b, json_string_value(v), json_string_length(v));
+	return 0;
+}
+
+int
+row_add_required(struct buf *b, json_t *obj, const char *key,
+    const char *pointer, char *reason, size_t len)
+{
+	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
+
+	if (!json_is_string(v)) {
+		snprintf(reason, len, "%s: a string is required here (the row "
+		    "cannot be stored without it)", pointer);
+		return -1;
+	}
+	return row_add_string(b, obj, key, pointer, reason, len);
+}
+
+void
+row_add_number(struct buf *b, json_t *obj, const char *key)
+{
+	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
+	char	 num[64];
+	double	 d;
+	int	 prec;
+
+	if (json_is_integer(v))
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+	else if (json_is_real(v)) {
+		d = json_real_value(v);
+		for (prec = 15; prec < 17; prec++) {
+			snprintf(num, sizeof(num), "%.*g", prec, d);
+			if (strtod(num, NULL) == d)
+				break;
+		}
+		if (prec == 17)
+			snprintf(num, sizeof(num), "%.17g", d);
+	} else {
+		tuple_add_null(b);
+		return;
+	}
+	tuple_add_str(b, num);
+}
+
+void
+row_add_instant(struct buf *b, int64_t us)
+{
+	char	 text[TIMESTAMP_LEN];
+
+	timestamp_format(us, text);
+	tuple_add_str(b, text);
+}
+
+int
+row_add_time(struct buf *b, json_t *obj, const char *key,
+    const char *pointer, char *reason, size_t len)
+{
+	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
+	char	 why[256];
+	int64_t	 us;
+
+	if (v == NULL || json_is_null(v)) {
+		tuple_add_null(b);
+		return 0;
+	}
+	if (!json_is_string(v)) {
+		snprintf(reason, len, "%s: a date-time must be a string", pointer);
+		return -1;
+	}
+	if (timestamp_parse(json_string_value(v), json_string_length(v), &us,
+	    why, sizeof(why)) == -1) {
+		snprintf(reason, len, "%s: %s", pointer, why);
+		return -1;
+	}
+	row_add_instant(b, us);
+	return 0;
+}
+
+void
+row_add_receipt(struct buf *b, const struct row_event *re)
+{
+	tuple_add_str(b, re->source);
+	tuple_add_str(b, re->received);
+}
