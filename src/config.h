@@ -127,6 +127,7 @@ struct config {
 	/* [validate] */
 	int64_t		 max_clock_skew_ms;
 	int64_t		 max_depth;
+	char		*all_errors;	/* "yes" or "no" */
 
 	/* [alert] */
 	int64_t		 alert_max_keys;

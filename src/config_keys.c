@@ -71,6 +71,8 @@ const struct config_key config_keys[] = {
 	  "An event whose timestamp is further than this ahead of its receipt is a dead letter (a bare number is seconds)." },
 	{ "validate", "max_depth", KT_INT, C(max_depth), "64", 1, 512, 0, NULL, RELOAD_LIVE,
 	  "Deepest nesting of arrays and objects an event may have; deeper ones are dead letters." },
+	{ "validate", "all_errors", KT_ENUM, C(all_errors), "no", NOLIM, 0, "no|yes", RELOAD_LIVE,
+	  "yes: a dead letter's reason lists every schema error of the event, not only the first." },
 
 	{ "alert", "max_keys", KT_INT, C(alert_max_keys), "10000", 1, 10000000, 0, NULL, RELOAD_LIVE,
 	  "Most distinct aggregate keys kept; the least recently seen is evicted." },

@@ -6,15 +6,15 @@
 
 #include "preflight.h"
 #include "proto.h"
-#include "../workers/validate/schema.h"
+#include "../workers/validate/family_schemas.h"
 #include "xmalloc.h"
 
 int
 preflight_check(const struct config *c, char *err, size_t errlen)
 {
-	struct schema	*s;
-	char		*secret, *path, why[768];
-	int		 i, f;
+	struct schema	*schemas[FAMILY_COUNT] = { NULL };
+	char		*secret, why[768];
+	int		 i;
 
 	if (c->http_token_file != NULL) {
 		if ((secret = config_read_secret_file(c->http_token_file, why,
@@ -50,16 +50,10 @@ preflight_check(const struct config *c, char *err, size_t errlen)
 		}
 	}
 	/* validate compiles the same files; none may fail there. */
-	for (f = 0; f < FAMILY_COUNT; f++) {
-		path = xasprintf("%s/%s.json", c->schema_dir,
-		    family_name((enum family)f));
-		s = schema_compile_file(path, why, sizeof(why));
-		free(path);
-		if (s == NULL) {
-			snprintf(err, errlen, "schema: %s", why);
-			return -1;
-		}
-		schema_free(s);
+	if (family_schemas_load(c->schema_dir, schemas, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "schema: %s", why);
+		return -1;
 	}
+	family_schemas_free(schemas);
 	return 0;
 }

@@ -4,8 +4,10 @@
 # range or too far in the future, numbers beyond double range and invalid
 # UTF-8.  Each becomes a dead letter with its reason (or, where the HTTP
 # endpoint already refuses a body that is not JSON, a 400 there and a dead
-# letter through an NDJSON source); validate never dies.  Then live reloads
-# of max_depth, a broken schema and a broken [states] line.
+# letter through an NDJSON source); validate never dies.  An integer too
+# big for jansson is valid JSON and read as a double.  Then live reloads of
+# max_depth, all_errors, a schema that $refs another document of the
+# schema directory, a broken schema and a broken [states] line.
 set -eu
 . "$(dirname "$0")/lib.sh"
 tl_setup
@@ -107,12 +109,11 @@ expect_lines "$TL_DIR/http.reasons" \
     '^/timestamp: "9999-12-31T23:59:59-01:00" is out of range: in UTC it lies after 9999-12-31T23:59:59.999999Z$'
 expect_lines "$TL_DIR/ndjson.reasons" \
     '^not JSON: real number overflow' \
-    '^not JSON: too big integer' \
     '^not JSON: (unable to decode byte|.*UTF-8)' \
     '^not JSON: control character 0x0' \
     '^\(root\): max_depth: arrays and objects nest deeper than 64 levels' \
     '^\(root\): max_depth: arrays and objects nest deeper than 64 levels \(at byte 65\)$'
-assert_eq 2 "$(tl_psql -c "SELECT count(*) FROM cxone_events WHERE interaction_id IN ('h-big-array', 'h-offset')")" \
+assert_eq 3 "$(tl_psql -c "SELECT count(*) FROM cxone_events WHERE interaction_id IN ('h-big-array', 'h-offset', 'n-bigint')")" \
     "rows of the events that are big or odd but valid"
 [ "$(tl_stat validate too_deep)" -eq 3 ] || fail "validate too_deep: $(tl_stat validate too_deep)"
 [ "$(tl_stat validate bad_time)" -eq 3 ] || fail "validate bad_time: $(tl_stat validate bad_time)"
@@ -125,6 +126,28 @@ tl_wait_committed 60
 assert_eq 1 "$(tl_psql -c "SELECT count(*) FROM cxone_events WHERE interaction_id = 'h-deep-ok'")" \
     "a 100-deep event with max_depth 128"
 
+# all_errors = yes: every schema error of an event in its reason.
+printf 'all_errors = yes\n' >>"$TL_CONF"
+assert_status 0 ctl reload
+post_ok all-errors '{"interactionId":1,"timestamp":"2026-01-01T00:00:00Z","type":"fax","idempotencyKey":"h-all"}'
+tl_wait_committed 60
+reason=$(tl_psql -c "SELECT reason FROM cxpipe_dead_letters WHERE payload LIKE '%h-all%'")
+printf '%s\n' "$reason" | grep -q '^/interactionId: type: .*; /type: enum: ' ||
+    fail "all_errors reason: $reason"
+
+# A $ref to another document of the schema directory, by its $id.
+printf '{"$id":"https://schemas.test/queue.json","type":["string","null"],"maxLength":5}\n' \
+    >"$TL_DIR/schemas/queue.json"
+sed -i 's|"queueName": { "$ref": "#/$defs/optionalText" }|"queueName": { "$ref": "https://schemas.test/queue.json" }|' \
+    "$TL_DIR/schemas/interaction.json"
+assert_grep 'schemas.test/queue.json' "$TL_DIR/schemas/interaction.json"
+assert_status 0 ctl reload
+post_ok ref-long '{"interactionId":"h-ref","timestamp":"2026-01-01T00:00:00Z","type":"call","idempotencyKey":"h-ref","attributes":{"queueName":"too long"}}'
+tl_wait_committed 60
+reason=$(tl_psql -c "SELECT reason FROM cxpipe_dead_letters WHERE payload LIKE '%h-ref%'")
+printf '%s\n' "$reason" | grep -q '^/attributes/queueName: maxLength: .*schemas.test/queue.json' ||
+    fail "reason through a \$ref to another file: $reason"
+
 # A schema that does not compile: the reload names file and pointer, and
 # nothing changes.
 cp "$TL_DIR/schemas/data_action.json" "$TL_DIR/data_action.good"
@@ -132,7 +155,7 @@ sed -i 's/"minLength": 1,/"minLength": -1,/' "$TL_DIR/schemas/data_action.json"
 assert_status 1 ctl reload
 assert_grep "data_action.json: /properties/data/properties/actionId/minLength" "$TL_DIR/out"
 assert_status 0 ctl status
-assert_grep "generation 2" "$TL_DIR/out"
+assert_grep "generation 4" "$TL_DIR/out"
 cp "$TL_DIR/data_action.good" "$TL_DIR/schemas/data_action.json"
 
 # A bad [states] line: file:line, nothing changes.
@@ -143,7 +166,7 @@ assert_grep "$TL_CONF:$line: \\[states\\] Available: \"Busy Away\" is not a stat
 sed -i '$d' "$TL_CONF"
 printf 'Available = Busy, Away\n' >>"$TL_CONF"
 assert_status 0 ctl reload
-assert_grep "generation 3" "$TL_DIR/out"
+assert_grep "generation 5" "$TL_DIR/out"
 assert_eq "$validate_pid" "$(tl_worker_pid validate)" "validate pid after the reloads"
 
 tl_stop_daemon || fail "daemon exit status"

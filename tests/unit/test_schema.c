@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -465,6 +466,57 @@ static const struct validate_case keyword_cases[] = {
 	    "{'a':1}", 0, "/a: $ref: no value is allowed here" },
 	{ "{'$defs':{'a':{'$ref':'#/$defs/b'},'b':{'type':'integer'}},"
 	    "'$ref':'#/$defs/a'}", "'x'", 0, "(root): type:" },
+	/* keywords the first draft of the engine refused */
+	{ "{'uniqueItems':true}", "[1,{'a':1},[2]]", 1, NULL },
+	{ "{'uniqueItems':true}", "[1,{'a':1},1.0]", 0,
+	    "(root): uniqueItems: items 0 and 2 are equal" },
+	{ "{'contains':{'type':'string'},'maxContains':1}", "[1,'a']", 1, NULL },
+	{ "{'contains':{'type':'string'}}", "[1,2]", 0,
+	    "(root): contains: no item matches" },
+	{ "{'contains':{'type':'string'},'maxContains':1}", "['a','b']", 0,
+	    "(root): maxContains: too many items match" },
+	{ "{'if':{'minimum':10},'then':{'multipleOf':2},'else':{'maximum':3}}",
+	    "12", 1, NULL },
+	{ "{'if':{'minimum':10},'then':{'multipleOf':2},'else':{'maximum':3}}",
+	    "11", 0, "(root): multipleOf: must be a multiple of 2, got 11 "
+	    "(schema /then/multipleOf)" },
+	{ "{'if':{'minimum':10},'then':{'multipleOf':2},'else':{'maximum':3}}",
+	    "5", 0, "(root): maximum: must be <= 3, got 5 (schema /else/maximum)" },
+	{ "{'dependentRequired':{'a':['b']}}", "{'a':1}", 0,
+	    "(root): dependentRequired: property \"a\" requires property \"b\"" },
+	{ "{'propertyNames':{'maxLength':2}}", "{'abc':1}", 0,
+	    "/abc: maxLength: string is too long (length 3, maximum 2)" },
+	{ "{'properties':{'a':true},'unevaluatedProperties':false}",
+	    "{'a':1,'b':2}", 0, "/b: unevaluatedProperties: property not "
+	    "allowed (schema /unevaluatedProperties)" },
+	{ "{'allOf':[{'properties':{'a':true}}],'unevaluatedProperties':false}",
+	    "{'a':1}", 1, NULL },
+	{ "{'prefixItems':[true],'unevaluatedItems':false}", "[1,2]", 0,
+	    "/1: unevaluatedItems: item not allowed" },
+	{ "{'$defs':{'x':{'$anchor':'x','type':'null'}},'$ref':'#x'}", "1", 0,
+	    "(root): type: expected null, got integer (schema /$defs/x/type)" },
+	{ "{'$id':'http://x.test/root','$defs':{'i':{'$id':'int',"
+	    "'type':'integer'}},'$ref':'int'}", "1.5", 0,
+	    "(root): type: expected integer, got number (schema /$defs/i/type)" },
+	{ "{'$dynamicAnchor':'t','$defs':{'t':{'$dynamicAnchor':'t',"
+	    "'type':'string'}},'properties':{'a':{'$dynamicRef':'#t'}}}",
+	    "{'a':{'a':1}}", 1, NULL },
+	{ "{'multipleOf':0.0001}", "0.0075", 1, NULL },
+	{ "{'multipleOf':0.0001}", "0.00751", 0, "(root): multipleOf:" },
+	{ "{'multipleOf':0.01}", "19.99", 1, NULL },
+	{ "{'maximum':1e308}", "1.7e308", 0, "(root): maximum:" },
+	{ "{'format':'ipv4'}", "'10.0.0.256'", 0, "(root): format: not a valid "
+	    "ipv4 (schema /format)" },
+	{ "{'format':'duration'}", "'P1DT2H'", 1, NULL },
+	{ "{'format':'no-such-format'}", "'x'", 1, NULL },
+	{ "{'pattern':'^\\\\p{Letter}+$'}", "'\u00e9t\u00e9'", 1, NULL },
+	/* error locations */
+	{ "{'properties':{'a':false}}", "{'a':1}", 0,
+	    "/a: properties: property not allowed (schema /properties/a)" },
+	{ "false", "1", 0, "(root): false: no value is allowed here "
+	    "(schema (root))" },
+	{ "{'allOf':[{'type':'integer'},{'minimum':2}]}", "1", 0,
+	    "(root): minimum: must be >= 2, got 1 (schema /allOf/1/minimum)" },
 	/* unknown keywords and annotations are ignored */
 	{ "{'title':5,'x-custom':{'type':'string'},'default':1,"
 	    "'definitions':{'a':5}}", "1", 1, NULL },
@@ -519,8 +571,11 @@ static const struct compile_case compile_cases[] = {
 	{ "{'properties':{'a':{'$ref':'#/$defs/missing'}}}",
 	    "/properties/a/$ref: cannot resolve \"#/$defs/missing\"" },
 	{ "{'$ref':'other.json#/x'}", "/$ref: cannot resolve \"other.json#/x\": "
-	    "only references within this document are supported" },
-	{ "{'$ref':'#anchor'}", "/$ref: cannot resolve \"#anchor\": anchors" },
+	    "no document has that URI" },
+	{ "{'$ref':'#anchor'}", "/$ref: cannot resolve \"#anchor\"" },
+	{ "{'$dynamicRef':'#nope'}", "/$dynamicRef: cannot resolve \"#nope\"" },
+	{ "{'$id':'http://x.test/a.json','$ref':'b.json'}",
+	    "/$ref: cannot resolve \"b.json\": no document has that URI" },
 	{ "{'$ref':'#/%zz'}", "/$ref: bad %-escape in \"#/%zz\"" },
 	{ "{'$ref':'#/a~2b'}", "/$ref: cannot resolve \"#/a~2b\"" },
 	{ "{'$ref':'#/prefixItems/01','prefixItems':[{}, {}]}",
@@ -534,11 +589,18 @@ static const struct compile_case compile_cases[] = {
 	{ "{'$schema':'http://json-schema.org/draft-07/schema#'}",
 	    "/$schema: unsupported dialect" },
 	{ "{'$schema':5}", "/$schema: expected a string" },
-	{ "{'$defs':{'a':{'$id':'x'}}}",
-	    "/$defs/a/$id: \"$id\" below the root is not supported yet" },
-	{ "{'uniqueItems':true}", "/uniqueItems: keyword not supported yet" },
-	{ "{'properties':{'a':{'if':{}}}}",
-	    "/properties/a/if: keyword not supported yet" },
+	{ "{'$defs':{'a':{'$id':5}}}", "/$defs/a/$id: expected a string" },
+	{ "{'uniqueItems':1}", "/uniqueItems: expected a boolean" },
+	{ "{'properties':{'a':{'if':3}}}",
+	    "/properties/a/if: a schema must be an object or a boolean" },
+	{ "{'dependentRequired':{'a':[1]}}",
+	    "/dependentRequired/a: element 0 is not a string" },
+	{ "{'dependentSchemas':{'a':1}}",
+	    "/dependentSchemas/a: a schema must be an object or a boolean" },
+	{ "{'unevaluatedProperties':[]}",
+	    "/unevaluatedProperties: a schema must be an object or a boolean" },
+	{ "{'$schema':'http://localhost:1234/none.json'}",
+	    "/$schema: unsupported dialect" },
 };
 
 /* Parse text with ' standing for "; NULL (and a failure) if it is not JSON. */
@@ -1024,6 +1086,187 @@ test_utf8_truncation(void)
 	json_decref(doc);
 }
 
+/* Check the full reason, with its schema location, on the interaction schema. */
+static void
+test_locations(const char *dir)
+{
+	struct schema	*s;
+	char		 path[1100], err[512];
+
+	snprintf(path, sizeof(path), "%s/interaction.json", dir);
+	if ((s = schema_compile_file(path, err, sizeof(err))) == NULL) {
+		test_check(0, "compile interaction.json", err);
+		return;
+	}
+	test_validate_one(s, "location of a nested type", "{'interactionId':"
+	    "'c-1','timestamp':'2024-05-01T12:00:00Z','type':'call',"
+	    "'idempotencyKey':'k','attributes':{'duration':'x'}}", 0,
+	    "/attributes/duration: type: expected number or null, got string "
+	    "(schema /properties/attributes/properties/duration/type)");
+	test_validate_one(s, "location through $ref", "{'interactionId':"
+	    "'c-1','timestamp':'2024-05-01T12:00:00Z','type':'call',"
+	    "'idempotencyKey':'k','attributes':{'agentId':5}}", 0,
+	    "/attributes/agentId: type: expected string or null, got integer "
+	    "(schema /$defs/optionalText/type)");
+	schema_free(s);
+}
+
+/* What an all-errors validation reported. */
+struct test_errors {
+	int	 n;
+	char	 text[8][256];
+	char	 parts[8][256];
+};
+
+/* Collect one error of schema_validate_all. */
+static void
+test_error_cb(const struct schema_error *e, void *arg)
+{
+	struct test_errors	*te = arg;
+
+	if (te->n < 8) {
+		snprintf(te->text[te->n], sizeof(te->text[0]), "%s", e->text);
+		snprintf(te->parts[te->n], sizeof(te->parts[0]), "[%s|%s|%s|%s]",
+		    e->instance, e->keyword, e->message, e->location);
+	}
+	te->n++;
+}
+
+/* Check schema_validate_all: every error, in order, with its parts. */
+static void
+test_all_errors(void)
+{
+	struct test_errors	 te;
+	struct schema		*s;
+	char			 err[512], detail[2048];
+	json_t			*doc, *v;
+	size_t			 n;
+
+	doc = test_parse("{'type':'object','required':['id','name'],"
+	    "'properties':{'id':{'type':'integer','minimum':1},"
+	    "'tags':{'items':{'type':'string'}}},"
+	    "'anyOf':[{'required':['x']},{'required':['y']}]}");
+	s = schema_compile(doc, err, sizeof(err));
+	json_decref(doc);
+	v = test_parse("{'id':0,'tags':['a',1,2]}");
+	memset(&te, 0, sizeof(te));
+	n = schema_validate_all(s, v, test_error_cb, &te);
+	snprintf(detail, sizeof(detail), "%zu errors: %s; %s; %s; %s; %s", n,
+	    te.text[0], te.text[1], te.text[2], te.text[3], te.text[4]);
+	test_check(n == 5 && te.n == 5, "all errors: count", detail);
+	test_check(strcmp(te.text[0], "(root): required: missing property "
+	    "\"name\" (schema /required)") == 0, "all errors: first", detail);
+	test_check(strcmp(te.parts[1], "[/id|minimum|must be >= 1, got 0|"
+	    "/properties/id/minimum]") == 0, "all errors: parts", te.parts[1]);
+	test_check(strcmp(te.text[2], "/tags/1: type: expected string, got "
+	    "integer (schema /properties/tags/items/type)") == 0,
+	    "all errors: item 1", detail);
+	test_check(strncmp(te.text[3], "/tags/2: type:", 14) == 0,
+	    "all errors: item 2", detail);
+	test_check(strncmp(te.text[4], "(root): anyOf: value matches none",
+	    33) == 0, "all errors: anyOf", detail);
+	test_check(schema_validate(s, v, err, sizeof(err)) == 0 &&
+	    strcmp(err, te.text[0]) == 0, "first error is the first of all",
+	    err);
+	json_decref(v);
+	v = test_parse("{'id':1,'name':'n','x':1}");
+	test_check(schema_validate_all(s, v, NULL, NULL) == 0,
+	    "all errors: valid", "");
+	json_decref(v);
+	schema_free(s);
+}
+
+/* Write text to dir/name. */
+static void
+test_write_file(const char *dir, const char *name, const char *text)
+{
+	char	 path[512];
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fp = fopen(path, "w")) == NULL || fputs(text, fp) == EOF ||
+	    fclose(fp) == EOF) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* Check the registry: documents by "$id", by URI prefix, and errors. */
+static void
+test_registry(void)
+{
+	struct schema_registry	*reg;
+	struct schema_options	 opts;
+	struct schema		*s;
+	char			 dir[64], sub[128], err[512];
+	json_t			*doc;
+
+	snprintf(dir, sizeof(dir), "/tmp/test_schema.XXXXXX");
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(sub, sizeof(sub), "%s/v1", dir);
+	if (mkdir(sub, 0700) == -1) {
+		perror(sub);
+		exit(1);
+	}
+	test_write_file(dir, "common.json", "{\"$id\": \"urn:cx:common\","
+	    "\"$defs\": {\"id\": {\"type\": \"string\", \"minLength\": 2}}}");
+	test_write_file(sub, "pos.json", "{\"type\": \"integer\", "
+	    "\"minimum\": 1}");
+	test_write_file(dir, "notes.txt", "not json, not read");
+
+	doc = test_parse("{'properties':{'id':{'$ref':'urn:cx:common#/$defs/id'},"
+	    "'n':{'$ref':'http://schemas.test/v1/pos.json'}}}");
+	s = schema_compile(doc, err, sizeof(err));
+	test_check(s == NULL && strstr(err, "no document has that URI") != NULL,
+	    "no registry", err);
+
+	reg = schema_registry_new();
+	test_check(schema_registry_add_dir(reg, dir, err, sizeof(err)) == 0,
+	    "add_dir", err);
+	test_check(schema_registry_add_prefix(reg, "http://schemas.test/", dir,
+	    err, sizeof(err)) == 0, "add_prefix", err);
+	memset(&opts, 0, sizeof(opts));
+	opts.registry = reg;
+	s = schema_compile_with(doc, &opts, err, sizeof(err));
+	test_check(s != NULL, "compile with registry", err);
+	if (s != NULL) {
+		test_validate_one(s, "registry ok", "{'id':'ab','n':2}", 1, NULL);
+		test_validate_one(s, "registry id", "{'id':'a'}", 0,
+		    "/id: minLength: string is too short (length 1, minimum 2) "
+		    "(schema urn:cx:common#/$defs/id/minLength)");
+		test_validate_one(s, "registry prefix", "{'n':0}", 0,
+		    "/n: minimum: must be >= 1, got 0 (schema "
+		    "http://schemas.test/v1/pos.json#/minimum)");
+	}
+	schema_free(s);
+	json_decref(doc);
+
+	doc = test_parse("{'$ref':'urn:cx:common#/$defs/nope'}");
+	s = schema_compile_with(doc, &opts, err, sizeof(err));
+	test_check(s == NULL && strcmp(err, "/$ref: cannot resolve "
+	    "\"urn:cx:common#/$defs/nope\"") == 0, "bad pointer in registry",
+	    err);
+	json_decref(doc);
+	doc = test_parse("{'format':'ipv4'}");
+	opts.format_annotation = 1;
+	s = schema_compile_with(doc, &opts, err, sizeof(err));
+	test_validate_one(s, "format annotation", "'x'", 1, NULL);
+	schema_free(s);
+	json_decref(doc);
+
+	test_write_file(dir, "bad.json", "{\"$id\": ");
+	test_check(schema_registry_add_dir(reg, dir, err, sizeof(err)) == -1 &&
+	    strstr(err, "bad.json:1:") != NULL, "bad file in dir", err);
+	schema_registry_free(reg);
+	schema_registry_free(NULL);
+	snprintf(sub, sizeof(sub), "rm -rf '%s'", dir);
+	if (system(sub) != 0)
+		perror("rm");
+}
+
 /* Run every group; exit 0 when all cases passed. */
 int
 main(int argc, char *argv[])
@@ -1045,6 +1288,9 @@ main(int argc, char *argv[])
 	test_compile_file();
 	test_reason_buffer();
 	test_utf8_truncation();
+	test_locations(dir);
+	test_all_errors();
+	test_registry();
 	printf("test_schema: %d cases, %d failed\n", cases, failures);
 	return failures == 0 ? 0 : 1;
 }

@@ -2,13 +2,15 @@
  * schema_compile.c: compile a JSON Schema (draft 2020-12) document into a
  * tree of struct schema_node.
  *
- * compile_node walks the document; each keyword has a handler in
- * keyword_table (schema_keyword.c) that checks the keyword's value and
- * fills its field of the node; adding a keyword is adding a handler, a
- * field and a check in schema_validate.c.  "$ref"s are recorded while
- * compiling and resolved at the end (schema_ref.c), so they may point
- * forwards, backwards or into themselves.  Also here: the allocation,
- * buffer, error and path helpers every compile file uses, and schema_free.
+ * The document is first indexed (schema_index.c: its resources, anchors
+ * and the location of every subschema), then compile_node walks it; each
+ * keyword has a handler in keyword_table (schema_keyword.c) that checks
+ * the keyword's value and fills its field of the node; adding a keyword
+ * is adding a handler, a field and a check in schema_validate.c.  "$ref"s
+ * are recorded while compiling and resolved at the end (schema_ref.c), so
+ * they may point forwards, backwards, into themselves or into other
+ * documents of the registry.  Also here: the allocation, buffer, error,
+ * path and map helpers every compile file uses, and schema_free.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -67,6 +69,13 @@ compile_buf_add(struct compile_buf *b, const char *s, size_t len)
 	memcpy(b->p + b->len, s, len);
 	b->len += len;
 	b->p[b->len] = '\0';
+}
+
+/* Return a copy of the NUL-terminated s; the caller frees it. */
+char *
+compile_xstrdup(const char *s)
+{
+	return compile_xstrndup(s, strlen(s));
 }
 
 /* Append a NUL-terminated string to a buffer. */
@@ -145,100 +154,242 @@ compile_path_pop(struct compile_ctx *cc, size_t saved)
 		cc->path.p[saved] = '\0';
 }
 
-/* Return a new object node owned by the schema, remembered as json's. */
+/* Replace the location being compiled with path. */
+void
+compile_path_set(struct compile_ctx *cc, const char *path)
+{
+	compile_path_pop(cc, 0);
+	compile_buf_adds(&cc->path, path);
+}
+
+/* Return the slot of key in a map (its own or the empty one to fill). */
+static size_t
+compile_map_slot(const struct compile_map *m, const void *key)
+{
+	size_t	 i;
+
+	i = ((uintptr_t)key >> 4) * 0x9e3779b97f4a7c15ull & (m->cap - 1);
+	while (m->keys[i] != NULL && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* Return the value of key in a map, or NULL. */
+void *
+compile_map_get(const struct compile_map *m, const void *key)
+{
+	size_t	 i;
+
+	if (m->cap == 0)
+		return NULL;
+	i = compile_map_slot(m, key);
+	return m->keys[i] == key ? m->vals[i] : NULL;
+}
+
+/* Set the value of key in a map, growing it at half full. */
+void
+compile_map_put(struct compile_map *m, const void *key, void *val)
+{
+	struct compile_map	 old = *m;
+	size_t			 i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->keys = compile_xcalloc(m->cap, sizeof(*m->keys));
+		m->vals = compile_xcalloc(m->cap, sizeof(*m->vals));
+		m->n = 0;
+		for (i = 0; i < old.cap; i++)
+			if (old.keys[i] != NULL)
+				compile_map_put(m, old.keys[i], old.vals[i]);
+		free(old.keys);
+		free(old.vals);
+	}
+	i = compile_map_slot(m, key);
+	if (m->keys[i] == NULL)
+		m->n++;
+	m->keys[i] = key;
+	m->vals[i] = val;
+}
+
+/* Free a map's arrays (not what its values point to). */
+void
+compile_map_free(struct compile_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Return a new node of kind owned by the schema, at the current location. */
 static struct schema_node *
-compile_new_node(struct compile_ctx *cc, json_t *json)
+compile_new_node(struct compile_ctx *cc, enum schema_node_kind kind)
 {
 	struct schema		*s = cc->s;
 	struct schema_node	*n;
 
 	n = compile_xcalloc(1, sizeof(*n));
-	n->kind = SCHEMA_NODE_OBJECT;
+	n->kind = kind;
+	n->loc = compile_xstrndup(cc->path.p, cc->path.len);
+	n->resource = cc->cur != NULL ? cc->cur->rt : NULL;
 	s->nodes = compile_grow(s->nodes, &s->cap_nodes, s->n_nodes,
 	    sizeof(*s->nodes));
 	s->nodes[s->n_nodes++] = n;
-	cc->seen = compile_grow(cc->seen, &cc->cap_seen, cc->n_seen,
-	    sizeof(*cc->seen));
-	cc->seen[cc->n_seen].json = json;
-	cc->seen[cc->n_seen++].node = n;
-	if (s->root == NULL)
-		s->root = n;
 	return n;
 }
 
-/* Compile the schema v found at the current path; NULL on error. */
-struct schema_node *
-compile_node(struct compile_ctx *cc, json_t *v)
+/* Compile the keywords of the object schema v into n; -1 on error. */
+static int
+compile_keywords(struct compile_ctx *cc, struct schema_node *n, json_t *v)
 {
 	const struct compile_keyword *k;
-	struct schema_node	*n;
 	const char		*key;
 	size_t			 len, saved;
 	json_t			*value;
-	int			 rc = 0;
+	unsigned		 vocabs = cc->cur->doc->vocabs;
+	int			 rc;
 
-	if (json_is_true(v))
-		return &cc->s->node_true;
-	if (json_is_false(v))
-		return &cc->s->node_false;
-	if (!json_is_object(v)) {
-		compile_error(cc, "a schema must be an object or a boolean");
-		return NULL;
-	}
-	if (cc->depth >= SCHEMA_MAX_DEPTH) {
-		compile_error(cc, "max depth exceeded");
-		return NULL;
-	}
-	n = compile_new_node(cc, v);
-	cc->depth++;
 	json_object_keylen_foreach(v, key, len, value) {
-		if ((k = compile_find_keyword(key, len)) == NULL)
+		if ((k = compile_find_keyword(key, len)) == NULL ||
+		    !(k->vocab & vocabs))
 			continue;
 		saved = compile_path_push(cc, key, len);
 		rc = k->compile(cc, n, value, (char *)n + k->field);
 		compile_path_pop(cc, saved);
 		if (rc != 0)
-			break;
+			return -1;
 		n->kw |= k->bit;
 	}
-	cc->depth--;
-	if (rc != 0)
-		return NULL;
 	if (n->format == NULL)
 		n->kw &= ~(uint64_t)SCHEMA_K_FORMAT;
+	if (!(n->kw & SCHEMA_K_MIN_CONTAINS))
+		n->min_contains = 1;
+	if (!(n->kw & SCHEMA_K_MAX_CONTAINS))
+		n->max_contains = SIZE_MAX;
+	if (!(n->kw & SCHEMA_K_CONTAINS))
+		n->kw &= ~(uint64_t)(SCHEMA_K_MIN_CONTAINS |
+		    SCHEMA_K_MAX_CONTAINS);
+	if (!n->unique_items)
+		n->kw &= ~(uint64_t)SCHEMA_K_UNIQUE_ITEMS;
+	if (!(n->kw & SCHEMA_K_IF))
+		n->kw &= ~(uint64_t)(SCHEMA_K_THEN | SCHEMA_K_ELSE);
 	compile_index_required(n);
-	return n;
+	return 0;
 }
 
-/* Compile doc (borrowed) into a new schema; NULL with "pointer: why" in err. */
-struct schema *
-schema_compile(json_t *doc, char *err, size_t errlen)
+/*
+ * Compile the schema v found at the current location; NULL on error.  An
+ * object schema is compiled once, whoever reaches it first ("$ref"s share
+ * its node); a boolean schema gets a node per place, for its location.
+ */
+struct schema_node *
+compile_node(struct compile_ctx *cc, json_t *v)
 {
+	struct compile_resource	*saved_cur = cc->cur;
+	struct compile_place	*place;
+	struct schema_node	*n;
+	int			 rc;
+
+	if (json_is_boolean(v))
+		return compile_new_node(cc, json_is_true(v) ?
+		    SCHEMA_NODE_TRUE : SCHEMA_NODE_FALSE);
+	if (!json_is_object(v)) {
+		compile_error(cc, "a schema must be an object or a boolean");
+		return NULL;
+	}
+	if ((n = compile_map_get(&cc->seen, v)) != NULL)
+		return n;
+	if (cc->depth >= SCHEMA_MAX_DEPTH) {
+		compile_error(cc, "max depth exceeded");
+		return NULL;
+	}
+	if ((place = compile_map_get(&cc->places, v)) != NULL)
+		cc->cur = place->res;
+	n = compile_new_node(cc, SCHEMA_NODE_OBJECT);
+	compile_map_put(&cc->seen, v, n);
+	cc->depth++;
+	rc = compile_keywords(cc, n, v);
+	cc->depth--;
+	cc->cur = saved_cur;
+	return rc == 0 ? n : NULL;
+}
+
+/* Free what one compile call gathered (not the schema). */
+static void
+compile_ctx_free(struct compile_ctx *cc)
+{
+	struct compile_resource	*r;
+	struct compile_place	*p;
+	size_t			 i, j;
+
+	for (i = 0; i < cc->n_refs; i++) {
+		free(cc->refs[i].uri);
+		free(cc->refs[i].ref);
+		free(cc->refs[i].path);
+	}
+	free(cc->refs);
+	for (i = 0; i < cc->places.cap; i++) {
+		if ((p = cc->places.vals[i]) == NULL)
+			continue;
+		free(p->path);
+		free(p);
+	}
+	compile_map_free(&cc->places);
+	compile_map_free(&cc->seen);
+	for (i = 0; i < cc->n_res; i++) {
+		r = cc->res[i];
+		for (j = 0; j < r->n_anchors; j++)
+			free(r->anchors[j].name);
+		free(r->anchors);
+		free(r->path);
+		free(r);
+	}
+	free(cc->res);
+	for (i = 0; i < cc->n_docs; i++) {
+		json_decref(cc->docs[i]->json);
+		free(cc->docs[i]->uri);
+		free(cc->docs[i]);
+	}
+	free(cc->docs);
+	json_decref(cc->meta);
+	free(cc->path.p);
+}
+
+/* Compile doc, retrieved as base, into a new schema; NULL on error. */
+static struct schema *
+compile_doc_as(json_t *doc, const char *base, const struct schema_options *o,
+    char *err, size_t errlen)
+{
+	static const struct schema_options none;
 	struct compile_ctx	 cc;
+	struct compile_doc	*d;
+	struct compile_place	*place;
 	struct schema		*s;
-	size_t			 i;
+	json_t			*id;
 	int			 ok;
 
 	memset(&cc, 0, sizeof(cc));
 	s = cc.s = compile_xcalloc(1, sizeof(*s));
-	s->node_true.kind = SCHEMA_NODE_TRUE;
-	s->node_false.kind = SCHEMA_NODE_FALSE;
-	cc.doc = doc;
+	cc.opts = o != NULL ? o : &none;
 	cc.err = err;
 	cc.errlen = errlen;
 	compile_buf_add(&cc.path, "", 0);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
 	if (doc == NULL)
 		compile_error(&cc, "no schema document");
-	else if ((s->root = compile_node(&cc, doc)) != NULL)
-		compile_resolve_refs(&cc);
-	ok = !cc.failed;
-	for (i = 0; i < cc.n_refs; i++) {
-		free(cc.refs[i].ref);
-		free(cc.refs[i].path);
+	else if ((d = compile_add_doc(&cc, doc, base, 1)) != NULL) {
+		place = compile_map_get(&cc.places, doc);
+		cc.cur = place != NULL ? place->res : cc.res[0];
+		compile_path_set(&cc, "");
+		if ((s->root = compile_node(&cc, doc)) != NULL)
+			compile_resolve_refs(&cc);
+		if ((id = json_object_get(doc, "$id")) != NULL &&
+		    json_is_string(id))
+			s->id = compile_xstrndup(json_string_value(id),
+			    json_string_length(id));
 	}
-	free(cc.refs);
-	free(cc.seen);
-	free(cc.path.p);
+	ok = !cc.failed;
+	compile_ctx_free(&cc);
 	if (!ok) {
 		schema_free(s);
 		return NULL;
@@ -246,14 +397,30 @@ schema_compile(json_t *doc, char *err, size_t errlen)
 	return s;
 }
 
-/* Compile the schema file at path; NULL with "FILE: ..." in err. */
+/* Compile doc (borrowed) with options; NULL with "pointer: why" in err. */
 struct schema *
-schema_compile_file(const char *path, char *err, size_t errlen)
+schema_compile_with(json_t *doc, const struct schema_options *o, char *err,
+    size_t errlen)
+{
+	return compile_doc_as(doc, "", o, err, errlen);
+}
+
+/* Compile doc (borrowed) into a new schema; NULL with "pointer: why" in err. */
+struct schema *
+schema_compile(json_t *doc, char *err, size_t errlen)
+{
+	return compile_doc_as(doc, "", NULL, err, errlen);
+}
+
+/* Compile the schema file at path with options; NULL with "FILE: ..." in err. */
+struct schema *
+schema_compile_file_with(const char *path, const struct schema_options *o,
+    char *err, size_t errlen)
 {
 	struct schema	*s;
 	json_error_t	 jerr;
 	json_t		*doc;
-	char		 why[512];
+	char		 why[SCHEMA_REASON_LEN], *abs, *uri;
 
 	doc = json_load_file(path, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
 	    &jerr);
@@ -265,10 +432,26 @@ schema_compile_file(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", path, jerr.text);
 		return NULL;
 	}
-	if ((s = schema_compile(doc, why, sizeof(why))) == NULL)
+	/* Without "$id" the file's own URI is the base of relative refs. */
+	uri = NULL;
+	if ((abs = realpath(path, NULL)) != NULL) {
+		uri = compile_xcalloc(strlen(abs) + 8, 1);
+		snprintf(uri, strlen(abs) + 8, "file://%s", abs);
+		free(abs);
+	}
+	if ((s = compile_doc_as(doc, uri != NULL ? uri : "", o, why,
+	    sizeof(why))) == NULL)
 		snprintf(err, errlen, "%s: %s", path, why);
+	free(uri);
 	json_decref(doc);
 	return s;
+}
+
+/* Compile the schema file at path; NULL with "FILE: ..." in err. */
+struct schema *
+schema_compile_file(const char *path, char *err, size_t errlen)
+{
+	return schema_compile_file_with(path, NULL, err, errlen);
 }
 
 /* Free what a node owns (not its subschemas: the schema owns every node). */
@@ -279,6 +462,7 @@ schema_free_node(struct schema_node *n)
 
 	json_decref(n->const_value);
 	json_decref(n->enum_values);
+	free(n->loc);
 	free(n->const_text);
 	free(n->enum_text);
 	pcre2_code_free(n->pattern.code);
@@ -296,6 +480,20 @@ schema_free_node(struct schema_node *n)
 		free(n->pattern_properties[i].re.source);
 	}
 	free(n->pattern_properties);
+	for (i = 0; i < n->n_dependent_required; i++) {
+		struct schema_dependent *d = &n->dependent_required[i];
+		size_t j;
+
+		free(d->name.name);
+		for (j = 0; j < d->n_names; j++)
+			free(d->names[j].name);
+		free(d->names);
+	}
+	free(n->dependent_required);
+	for (i = 0; i < n->n_dependent_schemas; i++)
+		free(n->dependent_schemas[i].name);
+	free(n->dependent_schemas);
+	free(n->dynamic_name);
 	free(n->all_of.v);
 	free(n->any_of.v);
 	free(n->one_of.v);
@@ -306,13 +504,21 @@ schema_free_node(struct schema_node *n)
 void
 schema_free(struct schema *s)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->n_nodes; i++)
 		schema_free_node(s->nodes[i]);
 	free(s->nodes);
+	for (i = 0; i < s->n_resources; i++) {
+		for (j = 0; j < s->resources[i]->n_dyn; j++)
+			free(s->resources[i]->dyn[j].name);
+		free(s->resources[i]->dyn);
+		free(s->resources[i]->uri);
+		free(s->resources[i]);
+	}
+	free(s->resources);
 	free(s->id);
 	pcre2_match_data_free(s->match_data);
 	pcre2_match_context_free(s->match_context);

@@ -1,9 +1,11 @@
 /*
  * schema_format.c: the "format" assertions of the JSON Schema engine.
  *
- * date-time, date and time follow RFC 3339 section 5.6 strictly; email is
- * the RFC 5321 Mailbox (ASCII only); uuid is RFC 4122's textual form.
- * Formats not listed in format_table are not asserted.
+ * date-time, date and time follow RFC 3339 section 5.6 strictly, duration
+ * its appendix A; email is the RFC 5321 Mailbox (ASCII only); uuid is RFC
+ * 4122's textual form.  Host names, addresses, URIs and JSON pointers are
+ * in schema_format_net.c.  Formats not listed in format_table are not
+ * asserted.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -168,31 +170,6 @@ format_parse_local_part(const char *s, size_t len)
 	return i;
 }
 
-/* Check a DNS host name: dot-separated labels of letters, digits, hyphens. */
-static int
-format_check_hostname(const char *s, size_t len)
-{
-	size_t	 i, label = 0;
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return 0;
-			label = 0;
-		} else if ((s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= '0' && s[i] <= '9') ||
-		    (s[i] == '-' && label > 0)) {
-			if (++label > 63)
-				return 0;
-		} else
-			return 0;
-	}
-	return label > 0 && s[len - 1] != '-';
-}
-
 /* Check an address literal "[1.2.3.4]" or "[IPv6:...]" of a mailbox. */
 static int
 format_check_address_literal(const char *s, size_t len)
@@ -253,6 +230,68 @@ format_check_uuid(const char *s, size_t len)
 	return 1;
 }
 
+/* Parse n digits or more at s (up to len); return how many, 0 if none. */
+static size_t
+format_count_digits(const char *s, size_t len)
+{
+	size_t	 i = 0;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+/*
+ * Check an ISO 8601 duration as RFC 3339 appendix A has it: "P" then
+ * weeks alone, or date parts (Y M D, in order, each optional) and a "T"
+ * with time parts (H M S), at least one part after "P" and after "T".
+ */
+static int
+format_check_duration(const char *s, size_t len)
+{
+	static const char date_units[] = "YMD", time_units[] = "HMS";
+	const char	*units = date_units;
+	size_t		 i = 1, n, next = 0, parts = 0;
+	int		 in_time = 0;
+
+	if (len < 3 || s[0] != 'P')
+		return 0;
+	if (s[len - 1] == 'W')
+		return format_count_digits(s + 1, len - 1) == len - 2;
+	while (i < len) {
+		if (s[i] == 'T') {
+			if (in_time || i + 1 >= len)
+				return 0;
+			in_time = 1;
+			units = time_units;
+			next = 0;
+			parts = 0;
+			i++;
+			continue;
+		}
+		if ((n = format_count_digits(s + i, len - i)) == 0 || i + n >= len)
+			return 0;
+		i += n;
+		/* A first unit may be any; the next ones follow in order. */
+		while (parts == 0 && units[next] != '\0' &&
+		    units[next] != s[i])
+			next++;
+		if (units[next] == '\0' || units[next] != s[i])
+			return 0;
+		next++;
+		parts++;
+		i++;
+	}
+	return parts > 0;
+}
+
+/* Check a "regex": an ECMA-262 regular expression the engine accepts. */
+int
+format_check_regex(const char *s, size_t len)
+{
+	return schema_regex_valid(s, len);
+}
+
 static const struct format_entry {
 	const char		*name;
 	schema_format_fn	 check;
@@ -262,6 +301,15 @@ static const struct format_entry {
 	{ "time",	format_check_time },
 	{ "email",	format_check_email },
 	{ "uuid",	format_check_uuid },
+	{ "duration",	format_check_duration },
+	{ "hostname",	format_check_hostname },
+	{ "ipv4",	format_check_ipv4 },
+	{ "ipv6",	format_check_ipv6 },
+	{ "uri",	format_check_uri },
+	{ "uri-reference", format_check_uri_reference },
+	{ "json-pointer", format_check_json_pointer },
+	{ "relative-json-pointer", format_check_relative_json_pointer },
+	{ "regex",	format_check_regex },
 };
 
 /* Return the checker of format name, or NULL if that format is not asserted. */

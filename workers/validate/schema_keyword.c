@@ -1,7 +1,8 @@
 /*
- * schema_keyword.c: the keywords of the JSON Schema engine, one handler a
- * keyword, and keyword_table, which maps each name to its handler, its
- * SCHEMA_K_* bit and the node member it fills.
+ * schema_keyword.c: the keywords of the JSON Schema engine: keyword_table,
+ * which maps each name to its handler, its SCHEMA_K_* bit, its vocabulary
+ * and the node member it fills, and the handlers of the keywords that hold
+ * values rather than subschemas (those are in schema_applicator.c).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -10,7 +11,6 @@
 
 #include "schema_internal.h"
 
-#define SCHEMA_DRAFT_URI	"https://json-schema.org/draft/2020-12/schema"
 #define SCHEMA_TEXT_MAX		160	/* longest const/enum message text */
 
 /* Return v as short compact JSON for messages; the caller frees it. */
@@ -34,7 +34,7 @@ compile_describe(const json_t *v)
 }
 
 /* Read a JSON number into *out, exactly when it holds an integer. */
-static int
+int
 compile_get_num(struct compile_ctx *cc, json_t *v, struct schema_num *out)
 {
 	if (json_is_integer(v)) {
@@ -65,36 +65,6 @@ compile_get_count(struct compile_ctx *cc, json_t *v, size_t *out)
 		*out = (size_t)num.i;
 	else
 		*out = SIZE_MAX;
-	return 0;
-}
-
-/* Compile the subschema v found at the current path into *out. */
-static int
-compile_subschema(struct compile_ctx *cc, json_t *v, struct schema_node **out)
-{
-	*out = compile_node(cc, v);
-	return *out == NULL ? -1 : 0;
-}
-
-/* Compile a non-empty array of subschemas into a node list. */
-static int
-compile_schema_list(struct compile_ctx *cc, json_t *v,
-    struct schema_node_list *list)
-{
-	size_t	 i, saved;
-	int	 rc;
-
-	if (!json_is_array(v) || json_array_size(v) == 0)
-		return compile_error(cc, "expected a non-empty array of schemas");
-	list->v = compile_xcalloc(json_array_size(v), sizeof(*list->v));
-	list->n = json_array_size(v);
-	for (i = 0; i < list->n; i++) {
-		saved = compile_path_push_index(cc, i);
-		rc = compile_subschema(cc, json_array_get(v, i), &list->v[i]);
-		compile_path_pop(cc, saved);
-		if (rc != 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -135,24 +105,6 @@ kw_number(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
 {
 	(void)n;
 	return compile_get_num(cc, v, field);
-}
-
-/* A keyword whose value is one schema (not, additionalProperties, ...). */
-static int
-kw_subschema(struct compile_ctx *cc, struct schema_node *n, json_t *v,
-    void *field)
-{
-	(void)n;
-	return compile_subschema(cc, v, field);
-}
-
-/* A keyword whose value is a non-empty array of schemas (allOf, ...). */
-static int
-kw_subschema_list(struct compile_ctx *cc, struct schema_node *n, json_t *v,
-    void *field)
-{
-	(void)n;
-	return compile_schema_list(cc, v, field);
 }
 
 /* "type": a type name or an array of distinct type names. */
@@ -222,13 +174,18 @@ kw_pattern(struct compile_ctx *cc, struct schema_node *n, json_t *v,
 	    json_string_length(v));
 }
 
-/* "format": asserted when known, else ignored (compile_node clears its bit). */
+/*
+ * "format": asserted when the dialect asks for it and the format is
+ * known, else an annotation (compile_keywords clears its bit).
+ */
 static int
 kw_format(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
 {
 	(void)field;
 	if (!json_is_string(v))
 		return compile_error(cc, "expected a string");
+	if (!(cc->cur->doc->vocabs & SCHEMA_V_FORMAT_ASSERT))
+		return 0;
 	if ((n->format = schema_format_lookup(json_string_value(v))) != NULL)
 		n->format_name = compile_xstrndup(json_string_value(v),
 		    json_string_length(v));
@@ -248,29 +205,17 @@ kw_multiple_of(struct compile_ctx *cc, struct schema_node *n, json_t *v,
 	return 0;
 }
 
-/* "items": one schema for the items after "prefixItems". */
-static int
-kw_items(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
-{
-	(void)field;
-	if (json_is_array(v))
-		return compile_error(cc, "expected a schema (in draft 2020-12 "
-		    "an array of schemas is \"prefixItems\")");
-	return compile_subschema(cc, v, &n->items);
-}
-
-/* "required": an array of distinct property names. */
-static int
-kw_required(struct compile_ctx *cc, struct schema_node *n, json_t *v,
-    void *field)
+/* Read an array of distinct strings into *names (*n of them). */
+int
+compile_name_list(struct compile_ctx *cc, json_t *v, struct schema_name **names,
+    size_t *n)
 {
 	json_t	*name;
 	size_t	 i, j;
 
-	(void)field;
 	if (!json_is_array(v))
 		return compile_error(cc, "expected an array of strings");
-	n->required = compile_xcalloc(json_array_size(v), sizeof(*n->required));
+	*names = compile_xcalloc(json_array_size(v), sizeof(**names));
 	json_array_foreach(v, i, name) {
 		if (!json_is_string(name))
 			return compile_error(cc, "element %zu is not a string", i);
@@ -278,16 +223,88 @@ kw_required(struct compile_ctx *cc, struct schema_node *n, json_t *v,
 			if (json_equal(name, json_array_get(v, j)))
 				return compile_error(cc, "\"%s\" is listed twice",
 				    json_string_value(name));
-		n->required[i].len = json_string_length(name);
-		n->required[i].name = compile_xstrndup(json_string_value(name),
-		    n->required[i].len);
-		n->n_required++;
+		(*names)[i].len = json_string_length(name);
+		(*names)[i].name = compile_xstrndup(json_string_value(name),
+		    (*names)[i].len);
+		(*n)++;
 	}
 	return 0;
 }
 
-/* Order properties by name (bytes, then length) for binary search. */
+/* "required": an array of distinct property names. */
 static int
+kw_required(struct compile_ctx *cc, struct schema_node *n, json_t *v,
+    void *field)
+{
+	(void)field;
+	return compile_name_list(cc, v, &n->required, &n->n_required);
+}
+
+/* "dependentRequired": an object of arrays of distinct property names. */
+static int
+kw_dependent_required(struct compile_ctx *cc, struct schema_node *n,
+    json_t *v, void *field)
+{
+	struct schema_dependent	*d;
+	const char		*key;
+	size_t			 len, saved;
+	json_t			*names;
+
+	(void)field;
+	if (!json_is_object(v))
+		return compile_error(cc, "expected an object of arrays");
+	n->dependent_required = compile_xcalloc(json_object_size(v),
+	    sizeof(*n->dependent_required));
+	json_object_keylen_foreach(v, key, len, names) {
+		d = &n->dependent_required[n->n_dependent_required++];
+		d->name.name = compile_xstrndup(key, len);
+		d->name.len = len;
+		saved = compile_path_push(cc, key, len);
+		if (compile_name_list(cc, names, &d->names, &d->n_names) != 0)
+			return -1;
+		compile_path_pop(cc, saved);
+	}
+	return 0;
+}
+
+/* "uniqueItems": a boolean (its bit is cleared again when false). */
+static int
+kw_unique_items(struct compile_ctx *cc, struct schema_node *n, json_t *v,
+    void *field)
+{
+	(void)n;
+	if (!json_is_boolean(v))
+		return compile_error(cc, "expected a boolean");
+	*(int *)field = json_is_true(v);
+	return 0;
+}
+
+/* A core keyword whose value is a string ($id, $anchor, $comment, ...). */
+static int
+kw_string(struct compile_ctx *cc, struct schema_node *n, json_t *v,
+    void *field)
+{
+	(void)n;
+	(void)field;
+	if (!json_is_string(v))
+		return compile_error(cc, "expected a string");
+	return 0;
+}
+
+/* "$vocabulary": read from meta-schemas by schema_ref.c, else ignored. */
+static int
+kw_vocabulary(struct compile_ctx *cc, struct schema_node *n, json_t *v,
+    void *field)
+{
+	(void)n;
+	(void)field;
+	if (!json_is_object(v))
+		return compile_error(cc, "expected an object");
+	return 0;
+}
+
+/* Order properties by name (bytes, then length) for binary search. */
+int
 compile_prop_cmp(const void *a, const void *b)
 {
 	const struct schema_prop	*pa = a, *pb = b;
@@ -299,202 +316,94 @@ compile_prop_cmp(const void *a, const void *b)
 	return (pa->len > pb->len) - (pa->len < pb->len);
 }
 
-/* "properties": an object of schemas, sorted by name. */
-static int
-kw_properties(struct compile_ctx *cc, struct schema_node *n, json_t *v,
-    void *field)
-{
-	struct schema_prop	*p;
-	const char		*key;
-	size_t			 len, saved;
-	json_t			*sub;
-
-	(void)field;
-	if (!json_is_object(v))
-		return compile_error(cc, "expected an object of schemas");
-	n->properties = compile_xcalloc(json_object_size(v),
-	    sizeof(*n->properties));
-	json_object_keylen_foreach(v, key, len, sub) {
-		p = &n->properties[n->n_properties++];
-		p->name = compile_xstrndup(key, len);
-		p->len = len;
-		saved = compile_path_push(cc, key, len);
-		if (compile_subschema(cc, sub, &p->node) != 0)
-			return -1;
-		compile_path_pop(cc, saved);
-	}
-	qsort(n->properties, n->n_properties, sizeof(*n->properties),
-	    compile_prop_cmp);
-	return 0;
-}
-
-/* "patternProperties": an object of regular expression to schema. */
-static int
-kw_pattern_properties(struct compile_ctx *cc, struct schema_node *n,
-    json_t *v, void *field)
-{
-	struct schema_pattern_prop	*p;
-	const char			*key;
-	size_t				 len, saved;
-	json_t				*sub;
-
-	(void)field;
-	if (!json_is_object(v))
-		return compile_error(cc, "expected an object of schemas");
-	n->pattern_properties = compile_xcalloc(json_object_size(v),
-	    sizeof(*n->pattern_properties));
-	json_object_keylen_foreach(v, key, len, sub) {
-		p = &n->pattern_properties[n->n_pattern_properties++];
-		saved = compile_path_push(cc, key, len);
-		if (compile_regex(cc, &p->re, key, len) != 0 ||
-		    compile_subschema(cc, sub, &p->node) != 0)
-			return -1;
-		compile_path_pop(cc, saved);
-	}
-	return 0;
-}
-
-/* "$ref": recorded now, resolved when the whole document is compiled. */
-static int
-kw_ref(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
-{
-	struct compile_ref	*r;
-
-	(void)field;
-	if (!json_is_string(v))
-		return compile_error(cc, "expected a string");
-	cc->refs = compile_grow(cc->refs, &cc->cap_refs, cc->n_refs,
-	    sizeof(*cc->refs));
-	r = &cc->refs[cc->n_refs++];
-	r->node = n;
-	r->ref = compile_xstrndup(json_string_value(v), json_string_length(v));
-	r->path = compile_xstrndup(cc->path.p, cc->path.len);
-	return 0;
-}
-
-/* "$defs": an object of schemas, compiled for their errors and "$ref"s. */
-static int
-kw_defs(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
-{
-	struct schema_node	*def;
-	const char		*key;
-	size_t			 len, saved;
-	json_t			*sub;
-
-	(void)n;
-	(void)field;
-	if (!json_is_object(v))
-		return compile_error(cc, "expected an object of schemas");
-	json_object_keylen_foreach(v, key, len, sub) {
-		saved = compile_path_push(cc, key, len);
-		if (compile_subschema(cc, sub, &def) != 0)
-			return -1;
-		compile_path_pop(cc, saved);
-	}
-	return 0;
-}
-
-/* "$schema": a string; at the root it must name draft 2020-12. */
-static int
-kw_schema(struct compile_ctx *cc, struct schema_node *n, json_t *v,
-    void *field)
-{
-	const char	*uri = json_string_value(v);
-
-	(void)field;
-	if (uri == NULL)
-		return compile_error(cc, "expected a string");
-	if (n == cc->s->root && strcmp(uri, SCHEMA_DRAFT_URI) != 0 &&
-	    strcmp(uri, SCHEMA_DRAFT_URI "#") != 0)
-		return compile_error(cc, "unsupported dialect \"%s\" (only \""
-		    SCHEMA_DRAFT_URI "\" is)", uri);
-	return 0;
-}
-
-/* "$id": the root's base URI; embedded resources are not supported yet. */
-static int
-kw_id(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
-{
-	(void)field;
-	if (!json_is_string(v))
-		return compile_error(cc, "expected a string");
-	if (n != cc->s->root)
-		return compile_error(cc, "\"$id\" below the root is not "
-		    "supported yet");
-	cc->s->id = compile_xstrndup(json_string_value(v),
-	    json_string_length(v));
-	return 0;
-}
-
-/* A draft 2020-12 keyword not implemented yet: refuse rather than ignore it. */
-static int
-kw_unsupported(struct compile_ctx *cc, struct schema_node *n, json_t *v,
-    void *field)
-{
-	(void)n;
-	(void)v;
-	(void)field;
-	return compile_error(cc, "keyword not supported yet");
-}
-
 #define NODE_FIELD(f)	offsetof(struct schema_node, f)
+#define V_CORE		SCHEMA_V_CORE
+#define V_APPL		SCHEMA_V_APPLICATOR
+#define V_UNEV		SCHEMA_V_UNEVALUATED
+#define V_VALID		SCHEMA_V_VALIDATION
+#define V_FORMAT	(SCHEMA_V_FORMAT | SCHEMA_V_FORMAT_ASSERT)
 
 /*
- * Every keyword acted on, with its SCHEMA_K_* bit and the node member its
- * handler fills.  Other keywords (title, default, definitions, ...) are
- * annotations or unknown and are ignored.
+ * Every keyword acted on, with its SCHEMA_K_* bit, its vocabulary and the
+ * node member its handler fills.  Other keywords (title, default,
+ * definitions, ...) are annotations or unknown and are ignored.
  */
 static const struct compile_keyword keyword_table[] = {
-	{ "type", SCHEMA_K_TYPE, kw_type, 0 },
-	{ "const", SCHEMA_K_CONST, kw_const, 0 },
-	{ "enum", SCHEMA_K_ENUM, kw_enum, 0 },
-	{ "minLength", SCHEMA_K_MIN_LENGTH, kw_count, NODE_FIELD(min_length) },
-	{ "maxLength", SCHEMA_K_MAX_LENGTH, kw_count, NODE_FIELD(max_length) },
-	{ "pattern", SCHEMA_K_PATTERN, kw_pattern, NODE_FIELD(pattern) },
-	{ "format", SCHEMA_K_FORMAT, kw_format, 0 },
-	{ "minimum", SCHEMA_K_MINIMUM, kw_number, NODE_FIELD(minimum) },
-	{ "maximum", SCHEMA_K_MAXIMUM, kw_number, NODE_FIELD(maximum) },
-	{ "exclusiveMinimum", SCHEMA_K_EXCLUSIVE_MINIMUM, kw_number,
+	{ "type", SCHEMA_K_TYPE, V_VALID, kw_type, 0 },
+	{ "const", SCHEMA_K_CONST, V_VALID, kw_const, 0 },
+	{ "enum", SCHEMA_K_ENUM, V_VALID, kw_enum, 0 },
+	{ "minLength", SCHEMA_K_MIN_LENGTH, V_VALID, kw_count,
+	    NODE_FIELD(min_length) },
+	{ "maxLength", SCHEMA_K_MAX_LENGTH, V_VALID, kw_count,
+	    NODE_FIELD(max_length) },
+	{ "pattern", SCHEMA_K_PATTERN, V_VALID, kw_pattern,
+	    NODE_FIELD(pattern) },
+	{ "format", SCHEMA_K_FORMAT, V_FORMAT, kw_format, 0 },
+	{ "minimum", SCHEMA_K_MINIMUM, V_VALID, kw_number,
+	    NODE_FIELD(minimum) },
+	{ "maximum", SCHEMA_K_MAXIMUM, V_VALID, kw_number,
+	    NODE_FIELD(maximum) },
+	{ "exclusiveMinimum", SCHEMA_K_EXCLUSIVE_MINIMUM, V_VALID, kw_number,
 	    NODE_FIELD(exclusive_minimum) },
-	{ "exclusiveMaximum", SCHEMA_K_EXCLUSIVE_MAXIMUM, kw_number,
+	{ "exclusiveMaximum", SCHEMA_K_EXCLUSIVE_MAXIMUM, V_VALID, kw_number,
 	    NODE_FIELD(exclusive_maximum) },
-	{ "multipleOf", SCHEMA_K_MULTIPLE_OF, kw_multiple_of, 0 },
-	{ "minItems", SCHEMA_K_MIN_ITEMS, kw_count, NODE_FIELD(min_items) },
-	{ "maxItems", SCHEMA_K_MAX_ITEMS, kw_count, NODE_FIELD(max_items) },
-	{ "prefixItems", SCHEMA_K_PREFIX_ITEMS, kw_subschema_list,
-	    NODE_FIELD(prefix_items) },
-	{ "items", SCHEMA_K_ITEMS, kw_items, 0 },
-	{ "minProperties", SCHEMA_K_MIN_PROPERTIES, kw_count,
+	{ "multipleOf", SCHEMA_K_MULTIPLE_OF, V_VALID, kw_multiple_of, 0 },
+	{ "minItems", SCHEMA_K_MIN_ITEMS, V_VALID, kw_count,
+	    NODE_FIELD(min_items) },
+	{ "maxItems", SCHEMA_K_MAX_ITEMS, V_VALID, kw_count,
+	    NODE_FIELD(max_items) },
+	{ "uniqueItems", SCHEMA_K_UNIQUE_ITEMS, V_VALID, kw_unique_items,
+	    NODE_FIELD(unique_items) },
+	{ "minContains", SCHEMA_K_MIN_CONTAINS, V_VALID, kw_count,
+	    NODE_FIELD(min_contains) },
+	{ "maxContains", SCHEMA_K_MAX_CONTAINS, V_VALID, kw_count,
+	    NODE_FIELD(max_contains) },
+	{ "minProperties", SCHEMA_K_MIN_PROPERTIES, V_VALID, kw_count,
 	    NODE_FIELD(min_properties) },
-	{ "maxProperties", SCHEMA_K_MAX_PROPERTIES, kw_count,
+	{ "maxProperties", SCHEMA_K_MAX_PROPERTIES, V_VALID, kw_count,
 	    NODE_FIELD(max_properties) },
-	{ "required", SCHEMA_K_REQUIRED, kw_required, 0 },
-	{ "properties", SCHEMA_K_PROPERTIES, kw_properties, 0 },
-	{ "patternProperties", SCHEMA_K_PATTERN_PROPERTIES,
+	{ "required", SCHEMA_K_REQUIRED, V_VALID, kw_required, 0 },
+	{ "dependentRequired", SCHEMA_K_DEPENDENT_REQUIRED, V_VALID,
+	    kw_dependent_required, 0 },
+	{ "properties", SCHEMA_K_PROPERTIES, V_APPL, kw_properties, 0 },
+	{ "patternProperties", SCHEMA_K_PATTERN_PROPERTIES, V_APPL,
 	    kw_pattern_properties, 0 },
-	{ "additionalProperties", SCHEMA_K_ADDITIONAL_PROPERTIES, kw_subschema,
-	    NODE_FIELD(additional_properties) },
-	{ "$ref", SCHEMA_K_REF, kw_ref, 0 },
-	{ "allOf", SCHEMA_K_ALL_OF, kw_subschema_list, NODE_FIELD(all_of) },
-	{ "anyOf", SCHEMA_K_ANY_OF, kw_subschema_list, NODE_FIELD(any_of) },
-	{ "oneOf", SCHEMA_K_ONE_OF, kw_subschema_list, NODE_FIELD(one_of) },
-	{ "not", SCHEMA_K_NOT, kw_subschema, NODE_FIELD(not_schema) },
-	{ "$defs", 0, kw_defs, 0 },
-	{ "$schema", 0, kw_schema, 0 },
-	{ "$id", 0, kw_id, 0 },
-	{ "$dynamicRef", 0, kw_unsupported, 0 },
-	{ "contains", 0, kw_unsupported, 0 },
-	{ "minContains", 0, kw_unsupported, 0 },
-	{ "maxContains", 0, kw_unsupported, 0 },
-	{ "uniqueItems", 0, kw_unsupported, 0 },
-	{ "dependentRequired", 0, kw_unsupported, 0 },
-	{ "dependentSchemas", 0, kw_unsupported, 0 },
-	{ "propertyNames", 0, kw_unsupported, 0 },
-	{ "if", 0, kw_unsupported, 0 },
-	{ "then", 0, kw_unsupported, 0 },
-	{ "else", 0, kw_unsupported, 0 },
-	{ "unevaluatedItems", 0, kw_unsupported, 0 },
-	{ "unevaluatedProperties", 0, kw_unsupported, 0 },
+	{ "additionalProperties", SCHEMA_K_ADDITIONAL_PROPERTIES, V_APPL,
+	    kw_subschema, NODE_FIELD(additional_properties) },
+	{ "propertyNames", SCHEMA_K_PROPERTY_NAMES, V_APPL, kw_subschema,
+	    NODE_FIELD(property_names) },
+	{ "dependentSchemas", SCHEMA_K_DEPENDENT_SCHEMAS, V_APPL,
+	    kw_dependent_schemas, 0 },
+	{ "prefixItems", SCHEMA_K_PREFIX_ITEMS, V_APPL, kw_subschema_list,
+	    NODE_FIELD(prefix_items) },
+	{ "items", SCHEMA_K_ITEMS, V_APPL, kw_items, 0 },
+	{ "contains", SCHEMA_K_CONTAINS, V_APPL, kw_subschema,
+	    NODE_FIELD(contains) },
+	{ "allOf", SCHEMA_K_ALL_OF, V_APPL, kw_subschema_list,
+	    NODE_FIELD(all_of) },
+	{ "anyOf", SCHEMA_K_ANY_OF, V_APPL, kw_subschema_list,
+	    NODE_FIELD(any_of) },
+	{ "oneOf", SCHEMA_K_ONE_OF, V_APPL, kw_subschema_list,
+	    NODE_FIELD(one_of) },
+	{ "not", SCHEMA_K_NOT, V_APPL, kw_subschema, NODE_FIELD(not_schema) },
+	{ "if", SCHEMA_K_IF, V_APPL, kw_subschema, NODE_FIELD(if_schema) },
+	{ "then", SCHEMA_K_THEN, V_APPL, kw_subschema,
+	    NODE_FIELD(then_schema) },
+	{ "else", SCHEMA_K_ELSE, V_APPL, kw_subschema,
+	    NODE_FIELD(else_schema) },
+	{ "unevaluatedItems", SCHEMA_K_UNEVALUATED_ITEMS, V_UNEV, kw_subschema,
+	    NODE_FIELD(unevaluated_items) },
+	{ "unevaluatedProperties", SCHEMA_K_UNEVALUATED_PROPERTIES, V_UNEV,
+	    kw_subschema, NODE_FIELD(unevaluated_properties) },
+	{ "$ref", SCHEMA_K_REF, V_CORE, kw_ref, 0 },
+	{ "$dynamicRef", SCHEMA_K_DYNAMIC_REF, V_CORE, kw_dynamic_ref, 0 },
+	{ "$defs", 0, V_CORE, kw_defs, 0 },
+	{ "$schema", 0, V_CORE, kw_string, 0 },
+	{ "$id", 0, V_CORE, kw_string, 0 },
+	{ "$anchor", 0, V_CORE, kw_string, 0 },
+	{ "$dynamicAnchor", 0, V_CORE, kw_string, 0 },
+	{ "$comment", 0, V_CORE, kw_string, 0 },
+	{ "$vocabulary", 0, V_CORE, kw_vocabulary, 0 },
 };
 
 /*

@@ -1,134 +1,245 @@
 /*
- * schema_ref.c: resolve the "$ref"s recorded while compiling, once the
- * whole document is compiled: a fragment is %-decoded and walked as a JSON
- * pointer, and its target, if no keyword compiled it, is compiled then.
+ * schema_ref.c: resolve the "$ref"s and "$dynamicRef"s recorded while
+ * compiling, once the whole document is compiled, and choose the dialect
+ * (the vocabularies) of each document from its "$schema".
+ *
+ * A reference is resolved against its base URI when it is recorded; here
+ * its document part names a resource (loaded from the registry or the
+ * built-in meta-schemas if need be) and its fragment is a %-encoded JSON
+ * pointer or an anchor of that resource.  A target no keyword compiled
+ * (say under "definitions") is compiled then.  "$dynamicAnchor"s of every
+ * resource are compiled too: a "$dynamicRef" may jump to any of them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "schema_internal.h"
 
-/* Return a %XX-decoded copy of s (*len bytes), NULL if malformed; caller frees. */
-static char *
-compile_percent_decode(const char *s, size_t *len)
-{
-	char	*out, hex[3] = { 0, 0, 0 };
-	size_t	 i, n = 0;
+/* The vocabularies of draft 2020-12 by URI. */
+static const struct {
+	const char	*uri;
+	unsigned	 bit;
+} vocab_table[] = {
+	{ "https://json-schema.org/draft/2020-12/vocab/core", SCHEMA_V_CORE },
+	{ "https://json-schema.org/draft/2020-12/vocab/applicator",
+	    SCHEMA_V_APPLICATOR },
+	{ "https://json-schema.org/draft/2020-12/vocab/unevaluated",
+	    SCHEMA_V_UNEVALUATED },
+	{ "https://json-schema.org/draft/2020-12/vocab/validation",
+	    SCHEMA_V_VALIDATION },
+	{ "https://json-schema.org/draft/2020-12/vocab/meta-data",
+	    SCHEMA_V_META_DATA },
+	{ "https://json-schema.org/draft/2020-12/vocab/format-annotation",
+	    SCHEMA_V_FORMAT },
+	{ "https://json-schema.org/draft/2020-12/vocab/format-assertion",
+	    SCHEMA_V_FORMAT_ASSERT },
+	{ "https://json-schema.org/draft/2020-12/vocab/content",
+	    SCHEMA_V_CONTENT },
+};
 
-	out = compile_xcalloc(strlen(s) + 1, 1);
-	for (i = 0; s[i] != '\0'; i++) {
-		if (s[i] != '%') {
-			out[n++] = s[i];
-			continue;
+/* Return the vocabularies a meta-schema's "$vocabulary" names; ~0u if bad. */
+static unsigned
+compile_vocabularies(struct compile_ctx *cc, json_t *vocabulary)
+{
+	const char	*uri;
+	json_t		*required;
+	unsigned	 vocabs = SCHEMA_V_CORE;
+	size_t		 i;
+
+	json_object_foreach(vocabulary, uri, required) {
+		for (i = 0; i < sizeof(vocab_table) / sizeof(vocab_table[0]); i++)
+			if (strcmp(vocab_table[i].uri, uri) == 0)
+				break;
+		if (i < sizeof(vocab_table) / sizeof(vocab_table[0]))
+			vocabs |= vocab_table[i].bit;
+		else if (json_is_true(required)) {
+			compile_error(cc, "unsupported vocabulary \"%s\" is "
+			    "required", uri);
+			return ~0u;
 		}
-		if (compile_count_hex(s + i + 1, 2, 2) != 2) {
-			free(out);
-			return NULL;
-		}
-		memcpy(hex, s + i + 1, 2);
-		out[n++] = (char)strtol(hex, NULL, 16);
-		i += 2;
 	}
-	*len = n;
-	return out;
+	return vocabs;
 }
 
-/* Return the child of v named by one unescaped JSON pointer token, or NULL. */
-static json_t *
-compile_pointer_step(json_t *v, const char *tok, size_t len)
+/*
+ * Set doc->vocabs from its "$schema": draft 2020-12 itself, or a
+ * meta-schema of the registry whose "$vocabulary" says.  Any other dialect
+ * is refused for the root document and ignored for referenced ones.
+ */
+int
+compile_dialect(struct compile_ctx *cc, struct compile_doc *doc)
 {
-	size_t	 i, index = 0;
+	struct compile_resource	*meta;
+	const char		*uri;
+	json_t			*v;
+	char			*abs;
+	unsigned		 vocabs;
 
-	if (json_is_object(v))
-		return json_object_getn(v, tok, len);
-	if (!json_is_array(v) || len == 0 || (len > 1 && tok[0] == '0'))
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (tok[i] < '0' || tok[i] > '9' || index > SIZE_MAX / 10 - 1)
-			return NULL;
-		index = index * 10 + (size_t)(tok[i] - '0');
+	doc->vocabs = SCHEMA_V_DEFAULT;
+	if (!cc->opts->format_annotation)
+		doc->vocabs |= SCHEMA_V_FORMAT_ASSERT;
+	if ((v = json_object_get(doc->json, "$schema")) == NULL ||
+	    (uri = json_string_value(v)) == NULL)
+		return 0;
+	abs = schema_uri_strip_fragment(uri);
+	if (strcmp(abs, SCHEMA_DRAFT_URI) == 0) {
+		free(abs);
+		return 0;
 	}
-	return json_array_get(v, index);
-}
-
-/* Return what the JSON pointer ptr (len bytes, unescaped in place) names in doc. */
-static json_t *
-compile_pointer_walk(json_t *doc, char *ptr, size_t len)
-{
-	size_t	 i = 0, start, n;
-
-	if (len > 0 && ptr[0] != '/')
-		return NULL;
-	while (doc != NULL && i < len) {
-		start = ++i;
-		for (n = start; i < len && ptr[i] != '/'; i++) {
-			if (ptr[i] == '~' && i + 1 < len &&
-			    (ptr[i + 1] == '0' || ptr[i + 1] == '1'))
-				ptr[n++] = ptr[++i] == '0' ? '~' : '/';
-			else if (ptr[i] == '~')
-				return NULL;
-			else
-				ptr[n++] = ptr[i];
-		}
-		doc = compile_pointer_step(doc, ptr + start, n - start);
-	}
-	return doc;
-}
-
-/* Resolve one "$ref" to a node, compiling its target if nothing did yet. */
-static int
-compile_resolve_ref(struct compile_ctx *cc, struct schema_node *n,
-    const char *ref)
-{
-	const char	*frag = ref;
-	char		*ptr;
-	size_t		 len, i, idlen;
-	json_t		*target;
-
-	idlen = cc->s->id ? strcspn(cc->s->id, "#") : 0;
-	if (idlen > 0 && strncmp(ref, cc->s->id, idlen) == 0 &&
-	    (ref[idlen] == '#' || ref[idlen] == '\0'))
-		frag += idlen;
-	if (*frag == '\0')
-		frag = "#";
-	if (*frag != '#')
-		return compile_error(cc, "cannot resolve \"%s\": only references "
-		    "within this document are supported", ref);
-	if ((ptr = compile_percent_decode(frag + 1, &len)) == NULL)
-		return compile_error(cc, "bad %%-escape in \"%s\"", ref);
-	if (len > 0 && ptr[0] != '/') {
-		free(ptr);
-		return compile_error(cc, "cannot resolve \"%s\": anchors are not "
-		    "supported yet", ref);
-	}
-	target = compile_pointer_walk(cc->doc, ptr, len);
-	free(ptr);
-	if (target == NULL)
-		return compile_error(cc, "cannot resolve \"%s\"", ref);
-	for (i = 0; i < cc->n_seen; i++)
-		if (cc->seen[i].json == target) {
-			n->ref = cc->seen[i].node;
+	compile_path_set(cc, doc->is_root ? "" : doc->uri);
+	if (!doc->is_root)
+		compile_buf_add(&cc->path, "#", 1);
+	compile_buf_adds(&cc->path, "/$schema");
+	meta = compile_find_resource(cc, abs);
+	free(abs);
+	if (meta == NULL || !json_is_object(v = json_object_get(meta->json,
+	    "$vocabulary"))) {
+		if (meta != NULL || !doc->is_root)
 			return 0;
-		}
-	/* A schema in an unknown keyword ("definitions"): compile it now. */
-	compile_path_pop(cc, 0);
-	compile_buf_adds(&cc->path, frag + 1);
-	return (n->ref = compile_node(cc, target)) == NULL ? -1 : 0;
+		return compile_error(cc, "unsupported dialect \"%s\" (only \""
+		    SCHEMA_DRAFT_URI "\" is)", uri);
+	}
+	if ((vocabs = compile_vocabularies(cc, v)) == ~0u)
+		return -1;
+	if ((vocabs & SCHEMA_V_FORMAT) && !cc->opts->format_annotation)
+		vocabs |= SCHEMA_V_FORMAT_ASSERT;
+	doc->vocabs = vocabs;
+	return 0;
 }
 
-/* Resolve every recorded "$ref", including those of targets compiled meanwhile. */
+/* Return the anchor name of resource r, or NULL. */
+static struct compile_anchor *
+compile_find_anchor(struct compile_resource *r, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->n_anchors; i++)
+		if (strcmp(r->anchors[i].name, name) == 0)
+			return &r->anchors[i];
+	return NULL;
+}
+
+/* Compile json, found in resource r at location path, as a ref target. */
+static struct schema_node *
+compile_target(struct compile_ctx *cc, struct compile_resource *r,
+    json_t *json, const char *path)
+{
+	struct compile_resource	*saved = cc->cur;
+	struct compile_place	*place;
+	struct schema_node	*n;
+
+	if ((place = compile_map_get(&cc->places, json)) != NULL) {
+		r = place->res;
+		path = place->path;
+	}
+	cc->cur = r;
+	compile_path_set(cc, path);
+	n = compile_node(cc, json);
+	cc->cur = saved;
+	return n;
+}
+
+/* Resolve one recorded reference to its node. */
+static int
+compile_resolve_ref(struct compile_ctx *cc, struct compile_ref *ref)
+{
+	struct compile_resource	*r, *found;
+	struct compile_anchor	*anchor = NULL;
+	struct compile_buf	 path = { NULL, 0, 0 };
+	struct schema_node	*n;
+	const char		*hash;
+	char			*base, *frag;
+	size_t			 len;
+	json_t			*target;
+
+	base = schema_uri_strip_fragment(ref->uri);
+	r = compile_find_resource(cc, base);
+	free(base);
+	if (cc->failed)
+		return -1;
+	compile_path_set(cc, ref->path);
+	if (r == NULL)
+		return compile_error(cc, "cannot resolve \"%s\": no document "
+		    "has that URI", ref->ref);
+	hash = strchr(ref->uri, '#');
+	if ((frag = schema_percent_decode(hash != NULL ? hash + 1 : "",
+	    &len)) == NULL)
+		return compile_error(cc, "bad %%-escape in \"%s\"", ref->ref);
+	found = r;
+	if (frag[0] == '\0' || frag[0] == '/') {
+		target = compile_pointer_walk(cc, r->json, frag, &found);
+		compile_buf_adds(&path, r->path);
+		compile_buf_adds(&path, frag);
+	} else if ((anchor = compile_find_anchor(r, frag)) != NULL) {
+		target = anchor->json;
+		compile_buf_adds(&path, r->path);
+	} else
+		target = NULL;
+	if (target == NULL) {
+		free(frag);
+		free(path.p);
+		return compile_error(cc, "cannot resolve \"%s\"", ref->ref);
+	}
+	n = compile_target(cc, found, target, path.p);
+	free(path.p);
+	if (n == NULL) {
+		free(frag);
+		return -1;
+	}
+	if (!ref->dynamic)
+		ref->node->ref = n;
+	else {
+		ref->node->dynamic_ref = n;
+		if (anchor != NULL && anchor->dynamic) {
+			ref->node->dynamic_name = frag;
+			frag = NULL;
+		}
+	}
+	free(frag);
+	return 0;
+}
+
+/* Compile the "$dynamicAnchor"s of resource r into its runtime table. */
+static int
+compile_dynamic_anchors(struct compile_ctx *cc, struct compile_resource *r)
+{
+	struct compile_anchor	*a;
+	struct schema_node	*n;
+	size_t			 i;
+
+	for (i = 0; i < r->n_anchors; i++) {
+		a = &r->anchors[i];
+		if (!a->dynamic)
+			continue;
+		if ((n = compile_target(cc, r, a->json, r->path)) == NULL)
+			return -1;
+		r->rt->dyn = compile_grow(r->rt->dyn, &(size_t){ r->rt->n_dyn },
+		    r->rt->n_dyn, sizeof(*r->rt->dyn));
+		r->rt->dyn[r->rt->n_dyn].name = compile_xstrdup(a->name);
+		r->rt->dyn[r->rt->n_dyn++].node = n;
+	}
+	return 0;
+}
+
+/*
+ * Resolve every recorded reference and compile every dynamic anchor,
+ * including those of targets and documents added meanwhile.
+ */
 int
 compile_resolve_refs(struct compile_ctx *cc)
 {
 	struct compile_ref	 r;
-	size_t			 i;
+	size_t			 i = 0, j = 0;
 
-	for (i = 0; i < cc->n_refs; i++) {
-		r = cc->refs[i];
-		compile_path_pop(cc, 0);
-		compile_buf_adds(&cc->path, r.path);
-		if (compile_resolve_ref(cc, r.node, r.ref) != 0)
-			return -1;
+	while (i < cc->n_refs || j < cc->n_res) {
+		for (; i < cc->n_refs; i++) {
+			r = cc->refs[i];	/* cc->refs may move meanwhile */
+			if (compile_resolve_ref(cc, &r) != 0)
+				return -1;
+		}
+		for (; j < cc->n_res; j++)
+			if (compile_dynamic_anchors(cc, cc->res[j]) != 0)
+				return -1;
 	}
 	return 0;
 }

@@ -10,6 +10,62 @@
 #include "schema_internal.h"
 
 /*
+ * Append the PCRE2 form of the property escape "\p{...}" at src (left
+ * bytes) and return how many bytes it took: ECMA's long General_Category
+ * names and "gc="/"sc=" prefixes become the names PCRE2 knows.
+ */
+static size_t
+compile_translate_property(const char *src, size_t left,
+    struct compile_buf *b)
+{
+	static const struct { const char *ecma, *pcre; } names[] = {
+		{ "Letter", "L" }, { "Cased_Letter", "L&" },
+		{ "Uppercase_Letter", "Lu" }, { "Lowercase_Letter", "Ll" },
+		{ "Titlecase_Letter", "Lt" }, { "Modifier_Letter", "Lm" },
+		{ "Other_Letter", "Lo" }, { "Mark", "M" },
+		{ "Nonspacing_Mark", "Mn" }, { "Spacing_Mark", "Mc" },
+		{ "Enclosing_Mark", "Me" }, { "Number", "N" },
+		{ "Decimal_Number", "Nd" }, { "digit", "Nd" },
+		{ "Letter_Number", "Nl" }, { "Other_Number", "No" },
+		{ "Punctuation", "P" }, { "Connector_Punctuation", "Pc" },
+		{ "Dash_Punctuation", "Pd" }, { "Open_Punctuation", "Ps" },
+		{ "Close_Punctuation", "Pe" }, { "Initial_Punctuation", "Pi" },
+		{ "Final_Punctuation", "Pf" }, { "Other_Punctuation", "Po" },
+		{ "Symbol", "S" }, { "Math_Symbol", "Sm" },
+		{ "Currency_Symbol", "Sc" }, { "Modifier_Symbol", "Sk" },
+		{ "Other_Symbol", "So" }, { "Separator", "Z" },
+		{ "Space_Separator", "Zs" }, { "Line_Separator", "Zl" },
+		{ "Paragraph_Separator", "Zp" }, { "Other", "C" },
+		{ "Control", "Cc" }, { "Format", "Cf" },
+		{ "Surrogate", "Cs" }, { "Private_Use", "Co" },
+		{ "Unassigned", "Cn" },
+	};
+	const char	*name = src + 3, *end, *eq;
+	size_t		 len, i;
+
+	if ((end = memchr(name, '}', left - 3)) == NULL) {
+		compile_buf_add(b, src, 2);
+		return 2;
+	}
+	len = (size_t)(end - name);
+	if ((eq = memchr(name, '=', len)) != NULL) {
+		len -= (size_t)(eq + 1 - name);
+		name = eq + 1;
+	}
+	compile_buf_add(b, src, 3);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i].ecma) == len &&
+		    memcmp(names[i].ecma, name, len) == 0)
+			break;
+	if (i < sizeof(names) / sizeof(names[0]))
+		compile_buf_adds(b, names[i].pcre);
+	else
+		compile_buf_add(b, name, len);
+	compile_buf_add(b, "}", 1);
+	return (size_t)(end - src) + 1;
+}
+
+/*
  * Append the PCRE2 form of the escape "\d" at src (left bytes) and return
  * how many bytes it took.  \d \w \s and their negations become ECMA's
  * ASCII (resp. ECMA white space) sets rather than Unicode properties, \b
@@ -43,6 +99,8 @@ compile_translate_escape(const char *src, size_t left, int in_class,
 		compile_buf_adds(b, in_class ? "" : "]");
 		return 2;
 	}
+	if ((d == 'p' || d == 'P') && left > 3 && src[2] == '{')
+		return compile_translate_property(src, left, b);
 	if (d == 'b' && !in_class) {
 		compile_buf_adds(b, "(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|"
 		    "(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))");
@@ -179,4 +237,23 @@ check_match(struct check_ctx *ctx, const char *keyword,
 		return 0;
 	check_fatal_regex(ctx, keyword, re, rc);
 	return -1;
+}
+
+/* Return 1 if the ECMA-262 pattern src (len bytes) compiles. */
+int
+schema_regex_valid(const char *src, size_t len)
+{
+	struct compile_buf	 b = { NULL, 0, 0 };
+	pcre2_code		*code;
+	PCRE2_SIZE		 erroff;
+	int			 errcode;
+
+	compile_buf_add(&b, "", 0);
+	compile_translate_regex(src, len, &b);
+	code = pcre2_compile((PCRE2_SPTR)b.p, b.len, PCRE2_UTF | PCRE2_UCP |
+	    PCRE2_ALLOW_EMPTY_CLASS | PCRE2_DOLLAR_ENDONLY |
+	    PCRE2_NEVER_BACKSLASH_C, &errcode, &erroff, NULL);
+	free(b.p);
+	pcre2_code_free(code);
+	return code != NULL;
 }

@@ -1,6 +1,7 @@
 /*
  * schema_report.c: write a validation error into the caller's reason
- * buffer as "<instance JSON pointer>: <keyword>: <message>", with the
+ * buffer as "<instance JSON pointer>: <keyword>: <message> (schema
+ * <keyword location>)", or hand it to an all-errors callback, with the
  * messages that need more than a format string: expected types and
  * numbers printed so that they read back the same.
  */
@@ -72,27 +73,91 @@ check_out_path(struct check_out *o, const struct check_ctx *ctx)
 	}
 }
 
+/* Append the location of keyword of the node being checked. */
+static void
+check_out_location(struct check_out *o, const struct check_ctx *ctx,
+    const char *keyword)
+{
+	const struct schema_node	*n = ctx->node;
+
+	if (n == NULL || n->loc == NULL)
+		return;
+	check_out_add(o, n->loc, strlen(n->loc));
+	if (n->kind != SCHEMA_NODE_FALSE) {
+		check_out_add(o, "/", 1);
+		check_out_add(o, keyword, strlen(keyword));
+	} else if (n->loc[0] == '\0')
+		check_out_add(o, "(root)", 6);
+}
+
+/* Hand one error, split into its parts, to the all-errors callback. */
+static void
+check_call(struct check_ctx *ctx, const char *keyword, const char *msg)
+{
+	struct schema_error	 e;
+	struct check_out	 o;
+	char			 inst[2048], loc[1024], text[4096];
+
+	o.p = inst;
+	o.len = 0;
+	o.cap = sizeof(inst);
+	o.truncated = 0;
+	inst[0] = '\0';
+	if (ctx->depth > 0)
+		check_out_path(&o, ctx);
+	o.p = loc;
+	o.len = 0;
+	o.cap = sizeof(loc);
+	loc[0] = '\0';
+	check_out_location(&o, ctx, keyword);
+	snprintf(text, sizeof(text), "%s: %s: %s (schema %s)",
+	    inst[0] ? inst : "(root)", keyword, msg, loc);
+	e.instance = inst;
+	e.keyword = keyword;
+	e.message = msg;
+	e.location = loc;
+	e.text = text;
+	ctx->fn(&e, ctx->arg);
+}
+
 /*
- * Write "<pointer>: <keyword>: <message>" into the caller's reason buffer.
- * A pointer too long for it is cut and ends in "..." so that the keyword
- * and message always show; the result is valid UTF-8.
+ * Write "<pointer>: <keyword>: <message> (schema <location>)" into the
+ * caller's reason buffer, or hand it to the all-errors callback.  A
+ * pointer too long for the buffer is cut and ends in "..." so that the
+ * keyword and message always show; the result is valid UTF-8.
  */
 static void
 check_vreport(struct check_ctx *ctx, const char *keyword,
     const char *fmt, va_list ap)
 {
 	struct check_out	 o = { ctx->reason, 0, ctx->reasonlen, 0 };
-	char			 msg[256];
+	struct check_out	 t;
+	char			 msg[512], tailbuf[1024];
 	size_t			 tail;
-	int			 n;
 
+	ctx->n_errors++;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[schema_utf8_cut(msg, strlen(msg))] = '\0';
+	if (ctx->fn != NULL) {
+		check_call(ctx, keyword, msg);
+		return;
+	}
 	if (ctx->reason == NULL || ctx->reasonlen == 0)
 		return;
 	ctx->reason[0] = '\0';
-	n = snprintf(msg, sizeof(msg), ": %s: ", keyword);
-	if (n > 0 && (size_t)n < sizeof(msg))
-		vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
-	tail = schema_utf8_cut(msg, strlen(msg));
+	t.p = tailbuf;
+	t.len = 0;
+	t.cap = sizeof(tailbuf);
+	t.truncated = 0;
+	tailbuf[0] = '\0';
+	check_out_add(&t, ": ", 2);
+	check_out_add(&t, keyword, strlen(keyword));
+	check_out_add(&t, ": ", 2);
+	check_out_add(&t, msg, strlen(msg));
+	check_out_add(&t, " (schema ", 9);
+	check_out_location(&t, ctx, keyword);
+	check_out_add(&t, ")", 1);
+	tail = t.len;
 	if (tail + 16 < o.cap)
 		o.cap -= tail;
 	check_out_path(&o, ctx);
@@ -102,7 +167,7 @@ check_vreport(struct check_ctx *ctx, const char *keyword,
 		check_out_add(&o, "...", 3);
 	}
 	o.cap = ctx->reasonlen;
-	check_out_add(&o, msg, tail);
+	check_out_add(&o, tailbuf, tail);
 }
 
 /* Report a failed keyword unless a branch is being tried; return 0. */
@@ -112,7 +177,7 @@ check_fail(struct check_ctx *ctx, const char *keyword,
 {
 	va_list	 ap;
 
-	if (ctx->quiet)
+	if (ctx->quiet || ctx->fatal)
 		return 0;
 	va_start(ap, fmt);
 	check_vreport(ctx, keyword, fmt, ap);
@@ -127,6 +192,8 @@ check_fatal(struct check_ctx *ctx, const char *keyword,
 {
 	va_list	 ap;
 
+	if (ctx->fatal)
+		return 0;	/* the first fatal error is the one to show */
 	ctx->fatal = 1;
 	va_start(ap, fmt);
 	check_vreport(ctx, keyword, fmt, ap);

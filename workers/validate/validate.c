@@ -11,6 +11,7 @@
 
 #include "channel.h"
 #include "config.h"
+#include "family_schemas.h"
 #include "log.h"
 #include "record.h"
 #include "schema.h"
@@ -22,7 +23,7 @@
 
 #define DOWN_HIWAT	(1024 * 1024)	/* stop reading ingest above this much output */
 #define DOWN_LOWAT	(256 * 1024)
-#define REASON_MAX	1024
+#define REASON_MAX	4096	/* room for all_errors = yes */
 
 struct validate_counters {
 	uint64_t	 received;
@@ -46,6 +47,7 @@ struct validate {
 	struct state_matrix	 states;		/* [states] */
 	int64_t			 max_skew_us;	/* [validate] max_clock_skew */
 	int			 max_depth;	/* [validate] max_depth */
+	int			 all_errors;	/* [validate] all_errors */
 	uint64_t		 last_ack;	/* relayed to a new ingest */
 	uint64_t		 last_seq;
 	struct buf		 out;		/* reused for every record */
@@ -242,6 +244,60 @@ dead:
 	validate_observe(v, fam, NULL, NULL, 0);
 }
 
+/*
+ * Parses an event.  JSON_ALLOW_NUL: a NUL in a string is refused by the row
+ * builders with a reason that names the member.  An integer too big for
+ * jansson is valid JSON: it is read again as a double, like every number
+ * beyond 2^63 in JavaScript.
+ */
+static json_t *
+validate_parse(const char *s, size_t len, json_error_t *jerr)
+{
+	const size_t	 flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+			    JSON_ALLOW_NUL;
+	json_t		*ev;
+
+	ev = json_loadb(s, len, flags, jerr);
+	if (ev == NULL && strstr(jerr->text, "too big integer") != NULL)
+		ev = json_loadb(s, len, flags | JSON_DECODE_INT_AS_REAL, jerr);
+	return ev;
+}
+
+/* Where schema_validate_all() writes the errors: "; " between them. */
+struct validate_errors {
+	char	*reason;
+	size_t	 len, used;
+};
+
+static void
+validate_error_cb(const struct schema_error *e, void *arg)
+{
+	struct validate_errors	*ve = arg;
+	int			 n;
+
+	if (ve->used + 1 >= ve->len)
+		return;
+	n = snprintf(ve->reason + ve->used, ve->len - ve->used, "%s%s",
+	    ve->used > 0 ? "; " : "", e->text);
+	if (n > 0)
+		ve->used += (size_t)n < ve->len - ve->used ? (size_t)n :
+		    ve->len - ve->used - 1;
+}
+
+/* Validates ev against s; on 0 the first error, or all of them with
+ * all_errors = yes, is in reason. */
+static int
+validate_check(struct validate *v, const struct schema *s, json_t *ev,
+    char *reason, size_t len)
+{
+	struct validate_errors	 ve = { reason, len, 0 };
+
+	if (!v->all_errors)
+		return schema_validate(s, ev, reason, len);
+	reason[0] = '\0';
+	return schema_validate_all(s, ev, validate_error_cb, &ve) == 0;
+}
+
 /* One event: parse, validate, build the row or the dead letter. */
 static void
 validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
@@ -286,10 +342,7 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 		validate_observe(v, fam, NULL, NULL, 0);
 		return;
 	}
-	/* JSON_ALLOW_NUL: a NUL in a string is refused by the row builders
-	 * with a reason that names the member. */
-	ev = json_loadb(t.val[RAW_BODY], t.len[RAW_BODY],
-	    JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	ev = validate_parse(t.val[RAW_BODY], t.len[RAW_BODY], &jerr);
 	if (ev == NULL) {
 		snprintf(reason, sizeof(reason), "not JSON: %s (line %d, column %d)",
 		    jerr.text, jerr.line, jerr.column);
@@ -303,7 +356,7 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 		snprintf(reason, sizeof(reason), "no schema for family %s",
 		    family_name(fam));
 		validate_dead(v, h->seq, &t, reason);
-	} else if (!schema_validate(v->schemas[fam], ev, reason, sizeof(reason))) {
+	} else if (!validate_check(v, v->schemas[fam], ev, reason, sizeof(reason))) {
 		validate_dead(v, h->seq, &t, reason);
 		validate_observe(v, fam, NULL, NULL, 0);
 	} else
@@ -426,22 +479,12 @@ validate_configure(struct worker *w, const struct config *c,
 {
 	struct validate	*v = worker_arg(w);
 	struct schema	*fresh[FAMILY_COUNT] = { NULL };
-	char		*path;
 	int		 f;
 
 	v->w = w;
 	v->base = worker_base(w);
-	for (f = 0; f < FAMILY_COUNT; f++) {
-		path = xasprintf("%s/%s.json", c->schema_dir,
-		    family_name((enum family)f));
-		fresh[f] = schema_compile_file(path, err, errlen);
-		free(path);
-		if (fresh[f] == NULL) {
-			while (f-- > 0)
-				schema_free(fresh[f]);
-			return -1;
-		}
-	}
+	if (family_schemas_load(c->schema_dir, fresh, err, errlen) == -1)
+		return -1;
 	for (f = 0; f < FAMILY_COUNT; f++) {
 		schema_free(v->schemas[f]);
 		v->schemas[f] = fresh[f];
@@ -449,6 +492,7 @@ validate_configure(struct worker *w, const struct config *c,
 	v->states = c->states;
 	v->max_skew_us = c->max_clock_skew_ms * 1000;
 	v->max_depth = (int)c->max_depth;
+	v->all_errors = strcmp(c->all_errors, "yes") == 0;
 	return 0;
 }
 
@@ -483,13 +527,11 @@ static void
 validate_shutdown(struct worker *w)
 {
 	struct validate	*v = worker_arg(w);
-	int		 f;
 
 	channel_free(v->up);
 	channel_free(v->down);
 	channel_free(v->obs);
-	for (f = 0; f < FAMILY_COUNT; f++)
-		schema_free(v->schemas[f]);
+	family_schemas_free(v->schemas);
 	buf_free(&v->out);
 	buf_free(&v->obsbuf);
 }
