@@ -56,6 +56,90 @@ tl_cleanup() {
 	exit "$rc"
 }
 
+# Starts `cxpipe-sim serve` on a free port of its own choosing and waits
+# until it listens.  tl_start_sim [-n NAME] ARGS...: NAME (default "sim") is
+# its directory under $TL_DIR (port file, log sim.log, manifests in man/);
+# ARGS go after the defaults (--duration ${TL_SIM_DURATION:-120}), so they
+# may override them.  Sets SIM_DIR, SIM_PORT, SIM_PID and SIM_MANIFEST_DIR;
+# tl_cleanup stops it.
+tl_start_sim() {
+	local name=sim
+	if [ "${1:-}" = -n ]; then
+		name=$2
+		shift 2
+	fi
+	SIM_DIR=$TL_DIR/$name
+	SIM_MANIFEST_DIR=$SIM_DIR/man
+	mkdir -p "$SIM_DIR"
+	rm -f "$SIM_DIR/port"
+	"$CXSIM" serve --port 0 --ready-file "$SIM_DIR/port" \
+	    --manifest-dir "$SIM_MANIFEST_DIR" --duration "${TL_SIM_DURATION:-120}" \
+	    "$@" >"$SIM_DIR/sim.log" 2>&1 &
+	SIM_PID=$!
+	TL_BG_PIDS="$TL_BG_PIDS $SIM_PID"
+	TL_WAIT=10 tl_wait test -s "$SIM_DIR/port" ||
+	    fail "simulator $name did not start: $(tail -n 5 "$SIM_DIR/sim.log")"
+	SIM_PORT=$(cat "$SIM_DIR/port")
+}
+
+# Prints a [stream NAME] block for the simulator at $SIM_PORT (the last one
+# tl_start_sim started, unless set otherwise), with the simulator's client
+# credentials (in $TL_DIR/client.secret) and the endpoints of TRANSPORT
+# (websocket, poll or longpoll) for FAMILY.  Each further argument is a
+# "key = value" line that replaces the default of that key or adds to them.
+tl_stream_section() {
+	local name=$1 family=$2 transport=$3 line key
+	local -A extra=()
+	shift 3
+	for line in "$@"; do
+		key=${line%%=*}
+		key=${key// /}
+		extra[$key]=1
+	done
+	[ -s "$TL_DIR/client.secret" ] ||
+	    printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"
+	printf '\n[stream %s]\n' "$name"
+	{
+		echo "family = $family"
+		echo "transport = $transport"
+		echo "token_url = http://127.0.0.1:$SIM_PORT/oauth/token"
+		echo "client_id = cxpipe-sim"
+		echo "client_secret_file = $TL_DIR/client.secret"
+		case $transport in
+		websocket)
+			echo "ws_url = /ws/$family"
+			echo 'subscribe = {"type":"subscribe"}'
+			;;
+		poll)
+			echo "poll_url = /poll/$family"
+			;;
+		longpoll)
+			echo "longpoll_session_url = /longpoll/sessions?family=$family"
+			echo 'longpoll_next_url = /longpoll/sessions/${session_id}/next'
+			;;
+		esac
+	} | while IFS= read -r line; do
+		key=${line%%=*}
+		key=${key// /}
+		[ -n "${extra[$key]:-}" ] || printf '%s\n' "$line"
+	done
+	for line in "$@"; do
+		printf '%s\n' "$line"
+	done
+}
+
+# Waits until ROLE runs with a pid other than OLD_PID (after a kill) and every
+# worker is running again.
+tl_wait_restarted() {	# tl_wait_restarted ROLE OLD_PID
+	local role=$1 old=$2
+	_tl_restarted() {
+		local pid
+		pid=$(tl_worker_pid "$role") && [ -n "$pid" ] && [ "$pid" != "$old" ] &&
+		    [ "$pid" != 0 ] && tl_all_running
+	}
+	tl_wait _tl_restarted || fail "$role did not come back after pid $old"
+}
+
 # Stops a simulator and waits for it: its manifest is final once it exited.
 tl_stop_sim() {
 	kill -TERM "$1" 2>/dev/null || return 0
@@ -223,6 +307,15 @@ tl_worker_pid() {
 tl_stat() {
 	ctl stats --json | tr -d ' \n' |
 	    sed -n "s/.*\"$1\":{[^}]*\"$2\":\\([0-9]*\\).*/\\1/p"
+}
+
+# One counter of one stream (its own or its transport's) from ingest's
+# `cxpipectl stats --json`: tl_stream_stat NAME KEY.
+tl_stream_stat() {
+	ctl stats --json | tr -d ' \n' |
+	    sed -e "s/.*\"name\":\"$1\",\"messages\"/\"messages\"/" \
+	    -e 's/"name":"[^"]*","messages".*//' |
+	    grep -o "\"$2\":[0-9]*" | head -n 1 | grep -o '[0-9]*$'
 }
 
 # Posts an NDJSON file in chunks of $2 lines; fails on any answer but 202.

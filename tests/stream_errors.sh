@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Streams that go wrong next to one that works, all against cxpipe-sim serve:
 # a wrong client secret (backing off, the 401 in status), a rejected
-# subscription (failed, with the reason), TLS from a throwaway CA (with
+# subscription (failed, with the server's reason in status and log), TLS from a throwaway CA (with
 # ca_file it connects; without, a clear certificate error); the good
 # streams (one with the token in the query string) deliver everything.
 set -eu
@@ -11,13 +11,9 @@ tl_pg_start
 count=3000
 
 start_sim() {	# start_sim NAME ARGS...
-	local d=$TL_DIR/$1
+	local name=$1
 	shift
-	mkdir -p "$d"
-	"$CXSIM" serve --port 0 --ready-file "$d/port" --duration 120 --family interaction \
-	    --count "$count" --rate 3000 "$@" >"$d/sim.log" 2>&1 &
-	TL_BG_PIDS="$TL_BG_PIDS $!"
-	TL_WAIT=10 tl_wait test -s "$d/port" || fail "simulator $d did not start: $(cat "$d/sim.log")"
+	tl_start_sim -n "$name" --family interaction --count "$count" --rate 3000 "$@"
 }
 
 # A throwaway CA and a server certificate for 127.0.0.1 signed by it.
@@ -36,29 +32,20 @@ start_sim a --seed 1
 start_sim b --seed 2 --reject-subscribe
 start_sim c --seed 3 --tls-cert "$ca/srv.pem" --tls-key "$ca/srv.key"
 pa=$(cat "$TL_DIR/a/port") pb=$(cat "$TL_DIR/b/port") pc=$(cat "$TL_DIR/c/port")
-printf 'cxpipe-sim-secret\n' >"$TL_DIR/good.secret"
 printf 'not-the-secret\n' >"$TL_DIR/bad.secret"
-stream() {	# stream NAME PORT SCHEME SECRET [EXTRA]
-	cat <<EOF2
-
-[stream $1]
-family = interaction
-token_url = $3://127.0.0.1:$2/oauth/token
-client_id = cxpipe-sim
-client_secret_file = $TL_DIR/$4.secret
-ws_url = /ws/interaction
-subscribe = {"type":"subscribe"}
-backoff_base = 200ms
-backoff_cap = 2s
-${5:-}
-EOF2
+stream() {	# stream NAME PORT SCHEME [LINE]...
+	local name=$1 port=$2 scheme=$3
+	shift 3
+	SIM_PORT=$port tl_stream_section "$name" interaction websocket \
+	    "token_url = $scheme://127.0.0.1:$port/oauth/token" \
+	    "backoff_base = 200ms" "backoff_cap = 2s" "$@"
 }
 {
-	stream good "$pa" http good "token_in = query"
-	stream badsecret "$pa" http bad
-	stream rejected "$pb" http good
-	stream tls "$pc" https good "ca_file = $ca/ca.pem"
-	stream notls "$pc" https good
+	stream good "$pa" http "token_in = query"
+	stream badsecret "$pa" http "client_secret_file = $TL_DIR/bad.secret"
+	stream rejected "$pb" http
+	stream tls "$pc" https "ca_file = $ca/ca.pem"
+	stream notls "$pc" https
 } >"$TL_DIR/streams.conf"
 tl_write_config <"$TL_DIR/streams.conf"
 tl_start_daemon
@@ -80,8 +67,11 @@ grep -E '^good +subscribed' "$TL_DIR/status.out" >/dev/null || fail "good is not
 grep -E '^tls +subscribed' "$TL_DIR/status.out" >/dev/null || fail "tls is not subscribed"
 grep -E '^badsecret +backing-off' "$TL_DIR/status.out" | grep -q '401' ||
     fail "status does not show badsecret backing off with the 401"
-grep -E '^rejected +failed' "$TL_DIR/status.out" >/dev/null ||
-    fail "the rejected stream is not shown as failed"
+grep -E '^rejected +failed' "$TL_DIR/status.out" |
+    grep -q 'subscribe rejected: subscriptions are refused (--reject-subscribe)' ||
+    fail "the rejected stream is not shown as failed with the server's reason"
+grep -q 'stream rejected: subscribe rejected: subscriptions are refused (--reject-subscribe).*; not retried' \
+    "$TL_DIR/cxpiped.log" || fail "the log does not give the reason of the reject"
 grep -E '^notls ' "$TL_DIR/status.out" | grep -qi 'certificate' ||
     fail "status does not say why notls cannot connect"
 if grep -q -e "cxpipe-sim-secret" -e "not-the-secret" "$TL_DIR/cxpiped.log"; then

@@ -47,6 +47,11 @@ struct serve_options {
 	double		 invalid_rate;
 	uint64_t	 disconnect_every;
 	bool		 reject_subscribe;
+	bool		 ignore_subscribe;	/* never answer a subscribe */
+	uint64_t	 oversized_every;	/* events between oversized frames */
+	uint64_t	 oversized_bytes;	/* size of one */
+	uint64_t	 binary_every;		/* events between binary frames */
+	uint64_t	 stall_after;		/* events, then a connection hangs */
 	uint64_t	 ping_interval;		/* seconds, 0: none */
 	uint64_t	 seed;
 	const char	*manifest_dir;
@@ -99,6 +104,9 @@ struct serve_pss {
 	bool		 subscribed;
 	bool		 ack_due;
 	bool		 reject_due;
+	bool		 oversized_due;
+	bool		 binary_due;
+	bool		 stalled;	/* --stall-after: reads and writes nothing */
 	int64_t		 expires_us;	/* the token's */
 	int64_t		 ping_due_us;
 	uint64_t	 sent;		/* events on this connection */

@@ -42,9 +42,12 @@ struct feed {
 	double			 rate;		/* events per second, 0: all */
 	int64_t			 start_us;
 	int64_t			 last_stamp_us;
+	bool			 paused;
 	uint64_t		 valid_sends;
 	uint64_t		 invalid;
 	uint64_t		 redelivered;
+	uint64_t		 oversized;
+	uint64_t		 binary;
 	struct gen_buf		 buf;
 	struct feed_slot	 ring[FEED_RING];
 };
@@ -113,6 +116,17 @@ feed_totals(const struct feed *f, struct feed_totals *t)
 	t->valid_sends = f->valid_sends;
 	t->invalid = f->invalid;
 	t->redelivered = f->redelivered;
+	t->oversized = f->oversized;
+	t->binary = f->binary;
+}
+
+void
+feed_count_extra(struct feed *f, enum feed_extra kind)
+{
+	if (kind == FEED_EXTRA_OVERSIZED)
+		f->oversized++;
+	else
+		f->binary++;
 }
 
 int64_t
@@ -143,11 +157,19 @@ feed_released(const struct feed *f, int64_t now_us)
 	return n >= (double)f->count ? f->count : (uint64_t)n;	/* floor */
 }
 
+void
+feed_set_paused(struct feed *f, bool paused)
+{
+	f->paused = paused;
+}
+
 uint64_t
 feed_ready(const struct feed *f, int64_t now_us)
 {
 	uint64_t released = feed_released(f, now_us);
 
+	if (f->paused)
+		return 0;
 	return released > f->taken ? released - f->taken : 0;
 }
 
@@ -157,7 +179,7 @@ feed_next_release(const struct feed *f)
 	double at;
 	int64_t us;
 
-	if (f->taken >= f->count)
+	if (f->taken >= f->count || f->paused)
 		return INT64_MAX;
 	if (f->rate <= 0.0)
 		return f->start_us;

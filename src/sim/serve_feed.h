@@ -34,6 +34,14 @@ struct feed_totals {
 	uint64_t	valid_sends;
 	uint64_t	invalid;
 	uint64_t	redelivered;	/* poll items sent again */
+	uint64_t	oversized;	/* frames past the client's size limit */
+	uint64_t	binary;		/* binary frames */
+};
+
+/* Frames a WebSocket sends besides the events: dead letters downstream. */
+enum feed_extra {
+	FEED_EXTRA_OVERSIZED,
+	FEED_EXTRA_BINARY,
 };
 
 struct feed;
@@ -50,6 +58,13 @@ void feed_free(struct feed *f);
 enum family_id feed_id(const struct feed *f);
 const struct family *feed_family(const struct feed *f);
 void feed_totals(const struct feed *f, struct feed_totals *t);
+
+/* Counts a frame of kind sent besides the events, for the manifest. */
+void feed_count_extra(struct feed *f, enum feed_extra kind);
+
+/* Stops releasing events (paused) or goes on: those due meanwhile come at
+ * once.  Events already taken are still given to pollers that look back. */
+void feed_set_paused(struct feed *f, bool paused);
 
 /* How many events could be taken at now_us. */
 uint64_t feed_ready(const struct feed *f, int64_t now_us);

@@ -3,7 +3,9 @@
  * for cxpipe's tests and demo: its command line, the libwebsockets context
  * (one vhost for HTTP and WebSocket, TLS optional), the single-threaded
  * service loop, signals, the ready file and the once-a-second tick that
- * rewrites the manifests and ends a --duration run.
+ * rewrites the manifests and ends a --duration run.  SIGUSR1 pauses every
+ * feed (no event is sent; the manifests are written at once), SIGUSR2
+ * resumes them.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconf.h"
@@ -32,8 +34,10 @@
 #define SERVE_MAX_COUNT		2000000000ULL
 #define SERVE_MAX_RATE		1e6
 #define SERVE_MAX_SECONDS	(100ULL * 365 * 24 * 3600)
+#define SERVE_MAX_OVERSIZED	(64ULL * 1024 * 1024)
 
 static volatile sig_atomic_t serve_stop;
+static volatile sig_atomic_t serve_pause;	/* SIGUSR1 1, SIGUSR2 2 */
 static struct lws_context *volatile serve_context;
 
 static const struct option serve_longopts[] = {
@@ -55,6 +59,11 @@ static const struct option serve_longopts[] = {
 	{ "invalid-rate", required_argument, NULL, 'i' },
 	{ "disconnect-every", required_argument, NULL, 'D' },
 	{ "reject-subscribe", no_argument, NULL, 'R' },
+	{ "ignore-subscribe", no_argument, NULL, 'A' },
+	{ "oversized-every", required_argument, NULL, 'O' },
+	{ "oversized-bytes", required_argument, NULL, 'B' },
+	{ "binary-every", required_argument, NULL, 'N' },
+	{ "stall-after", required_argument, NULL, 'H' },
 	{ "ping-interval", required_argument, NULL, 'g' },
 	{ "seed", required_argument, NULL, 's' },
 	{ "manifest-dir", required_argument, NULL, 'm' },
@@ -79,8 +88,11 @@ serve_usage(FILE *fp)
 	    " [--dup-rate R]\n"
 	    "           [--invalid-rate R] [--disconnect-every M]"
 	    " [--reject-subscribe]\n"
-	    "           [--ping-interval S] [--seed S] [--manifest-dir DIR]"
-	    " [--duration S]\n"
+	    "           [--ignore-subscribe] [--oversized-every N]"
+	    " [--oversized-bytes B]\n"
+	    "           [--binary-every N] [--stall-after N]"
+	    " [--ping-interval S]\n"
+	    "           [--seed S] [--manifest-dir DIR] [--duration S]\n"
 	    "           [--ready-file F] [--session-ttl S] [--verbose]\n", fp);
 }
 
@@ -121,6 +133,19 @@ serve_help(FILE *fp)
 	    "  --disconnect-every M  drop a WebSocket, without a close frame, "
 	    "after M events\n"
 	    "  --reject-subscribe    answer subscribe.reject and close with 1008\n"
+	    "  --ignore-subscribe    never answer a subscribe: no ack, no events\n"
+	    "  --oversized-every N   after every N events of a WebSocket, send a "
+	    "text message\n"
+	    "                        of --oversized-bytes (0: never)\n"
+	    "  --oversized-bytes B   size of those messages, at least 128 "
+	    "(2097152)\n"
+	    "  --binary-every N      after every N events of a WebSocket, send a "
+	    "binary frame\n"
+	    "                        (0: never)\n"
+	    "  --stall-after N       after N events a WebSocket hangs: nothing is "
+	    "read or\n"
+	    "                        written (no pongs), the socket stays open "
+	    "(0: never)\n"
 	    "  --ping-interval S     ping WebSocket clients every S seconds "
 	    "(0: never)\n"
 	    "  --seed S              seed of the events (1)\n"
@@ -243,6 +268,21 @@ serve_take_option(int ch, const char *arg, struct serve_options *opt,
 	case 'R':
 		opt->reject_subscribe = true;
 		return true;
+	case 'A':
+		opt->ignore_subscribe = true;
+		return true;
+	case 'O':
+		return serve_parse_uint(arg, SERVE_MAX_COUNT,
+		    &opt->oversized_every);
+	case 'B':
+		return serve_parse_uint(arg, SERVE_MAX_OVERSIZED,
+		    &opt->oversized_bytes) && opt->oversized_bytes >= 128;
+	case 'N':
+		return serve_parse_uint(arg, SERVE_MAX_COUNT,
+		    &opt->binary_every);
+	case 'H':
+		return serve_parse_uint(arg, SERVE_MAX_COUNT,
+		    &opt->stall_after);
 	case 'g':
 		return serve_parse_uint(arg, SERVE_MAX_SECONDS,
 		    &opt->ping_interval);
@@ -284,6 +324,7 @@ serve_parse_options(int argc, char **argv, struct serve_options *opt)
 	opt->retry_after = 1;
 	opt->session_ttl = 300;
 	opt->count = 1000;
+	opt->oversized_bytes = 2 * 1024 * 1024;
 	opt->seed = 1;
 	for (i = 0; i < FAMILY_COUNT; i++)
 		opt->families[i] = true;
@@ -324,6 +365,11 @@ serve_parse_options(int argc, char **argv, struct serve_options *opt)
 	if ((opt->tls_cert == NULL) != (opt->tls_key == NULL)) {
 		fputs("cxpipe-sim: serve: --tls-cert and --tls-key go "
 		    "together\n", stderr);
+		goto usage;
+	}
+	if (opt->reject_subscribe && opt->ignore_subscribe) {
+		fputs("cxpipe-sim: serve: --reject-subscribe and "
+		    "--ignore-subscribe exclude each other\n", stderr);
 		goto usage;
 	}
 	if (opt->dup_rate + opt->invalid_rate > 1.0 + 1e-9) {
@@ -391,6 +437,35 @@ static const struct lws_protocols serve_protocols[] = {
 	    0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 }
 };
+
+/* Records SIGUSR1 (pause) or SIGUSR2 (resume) for the loop. */
+static void
+serve_pause_cb(int sig)
+{
+	serve_pause = sig == SIGUSR1 ? 1 : 2;
+	if (serve_context != NULL)
+		lws_cancel_service(serve_context);
+}
+
+/* Pauses or resumes every feed as the last SIGUSR1 or SIGUSR2 asked. */
+static void
+serve_apply_pause(struct serve *s)
+{
+	bool paused = serve_pause == 1;
+	int i;
+
+	serve_pause = 0;
+	for (i = 0; i < FAMILY_COUNT; i++)
+		if (s->feeds[i] != NULL)
+			feed_set_paused(s->feeds[i], paused);
+	if (paused)
+		serve_manifest_write(s, true);
+	else	/* held long polls and idle streams take the events due */
+		lws_callback_on_writable_all_protocol(s->context,
+		    &serve_protocols[0]);
+	log_info("serve: %s (%s)", paused ? "paused: no events are sent, "
+	    "manifests written" : "resumed", paused ? "SIGUSR1" : "SIGUSR2");
+}
 
 /* Records a signal for the loop; a second one ends the process at once. */
 static void
@@ -569,6 +644,9 @@ serve_run(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = serve_pause_cb;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	serve_tick_cb(&s.tick);
@@ -579,11 +657,14 @@ serve_run(int argc, char **argv)
 		log_info("serve: listening on %s (count %llu per family, rate "
 		    "%g/s)", s.base_uri, (unsigned long long)s.opt.count,
 		    s.opt.rate);
-	while (rc == SERVE_EXIT_OK && serve_stop == 0)
+	while (rc == SERVE_EXIT_OK && serve_stop == 0) {
 		if (lws_service(s.context, 0) < 0) {
 			log_warnx("serve: the service loop failed");
 			rc = SERVE_EXIT_FAIL;
 		}
+		if (serve_pause != 0)
+			serve_apply_pause(&s);
+	}
 	if (serve_stop != 0)
 		log_info("serve: stopping (%s)", serve_stop == SIGALRM ?
 		    "--duration is over" : strsignal(serve_stop));

@@ -6,8 +6,13 @@
  *
  *   {"family","seed","lines" (events sent),"valid_sends",
  *    "keys":{KEY:{the values last sent...,"sends":N}},
- *    "invalid":{KIND:N},"invalid_total","garbage":0,
- *    "count" (planned),"redelivered" (poll items sent again), ...}
+ *    "invalid":{KIND:N},"invalid_total","garbage",
+ *    "count" (planned),"redelivered" (poll items sent again),
+ *    "oversized","binary" (with those options), ...}
+ *
+ * "garbage" counts the frames sent besides the events (--oversized-every,
+ * --binary-every): each must become a dead letter, as a garbage line of
+ * "generate" does, so that "verify" expects them.
  *
  * KEY is the idempotencyKey (interaction), "interactionId|timestamp|
  * eventType" (analytics), "agentId|timestamp" (agent_state) or
@@ -59,10 +64,15 @@ serve_manifest_put(const struct serve *s, const struct feed *feed, FILE *fp)
 		fprintf(fp, "%s\n\"%s\":%llu", k == 0 ? "" : ",",
 		    family_invalid_name(fam, k),
 		    (unsigned long long)family_invalid_sent(fam, k));
-	fprintf(fp, "\n},\n\"invalid_total\":%llu,\n\"garbage\":0,\n"
+	fprintf(fp, "\n},\n\"invalid_total\":%llu,\n\"garbage\":%llu,\n"
 	    "\"count\":%llu,\n\"redelivered\":%llu",
-	    (unsigned long long)t.invalid, (unsigned long long)t.count,
-	    (unsigned long long)t.redelivered);
+	    (unsigned long long)t.invalid,
+	    (unsigned long long)(t.oversized + t.binary),
+	    (unsigned long long)t.count, (unsigned long long)t.redelivered);
+	if (s->opt.oversized_every > 0 || s->opt.binary_every > 0)
+		fprintf(fp, ",\n\"oversized\":%llu,\n\"binary\":%llu",
+		    (unsigned long long)t.oversized,
+		    (unsigned long long)t.binary);
 	b.len = 0;
 	family_put_manifest_extra(fam, &b);
 	if (b.len > 0)
@@ -121,7 +131,7 @@ serve_manifest_write(struct serve *s, bool force)
 		if (s->feeds[i] == NULL)
 			continue;
 		feed_totals(s->feeds[i], &t);
-		version = t.lines + t.redelivered;
+		version = t.lines + t.redelivered + t.oversized + t.binary;
 		if (!force && s->manifest_written &&
 		    version == s->manifest_version[i])
 			continue;

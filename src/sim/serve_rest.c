@@ -15,11 +15,15 @@
  *     session is unknown or older than --session-ttl.
  *
  * All need a bearer token (401 otherwise).  Polls and long polls take
- * events from the same feed as the WebSocket streams of their family.
+ * events from the same feed as the WebSocket streams of their family.  A
+ * long poll whose client has hung up takes none: they would count as sent
+ * and be lost, since a long poll has no cursor to ask for them again.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconf.h"
 #endif
+
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -236,6 +240,21 @@ serve_sessions_find(struct serve *s, const char *id, int64_t now_us)
 	return NULL;
 }
 
+/* Tells whether the client of a request has closed its end or reset. */
+static bool
+serve_rest_client_gone(struct lws *wsi)
+{
+	lws_sockfd_type fd = lws_get_socket_fd(wsi);
+	char c;
+	ssize_t n;
+
+	if (fd < 0)
+		return true;
+	n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR);
+}
+
 /* Sends up to SERVE_NEXT_MAX ready events; false (nothing sent) if none. */
 static bool
 serve_rest_send_events(struct serve *s, struct lws *wsi, enum family_id family,
@@ -244,6 +263,14 @@ serve_rest_send_events(struct serve *s, struct lws *wsi, enum family_id family,
 	struct serve_items items = { &s->out, 0, 0 };
 	struct feed_item item;
 
+	if (feed_ready(s->feeds[family], serve_now_us()) == 0)
+		return false;
+	if (serve_rest_client_gone(wsi)) {
+		log_info("serve: long poll %s: the client hung up; no events "
+		    "taken", family_name(family));
+		*rc = -1;
+		return true;
+	}
 	serve_buf_reset(&s->out);
 	gen_buf_puts(&s->out, "{\"events\":[");
 	while (items.n < SERVE_NEXT_MAX &&

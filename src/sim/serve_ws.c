@@ -12,7 +12,16 @@
  * --disconnect-every events the connection is dropped without a close
  * frame; when the token expires it is closed with 4001 "token expired";
  * with --reject-subscribe the answer is {"type":"subscribe.reject",...} and
- * a close with 1008; with --ping-interval pings go out on schedule.
+ * a close with 1008; with --ignore-subscribe there is no answer at all (and
+ * no events); with --ping-interval pings go out on schedule.
+ *
+ * Faults for the client's checks: after every --oversized-every events a
+ * text message of --oversized-bytes ({"type":"cxpipe-sim.oversized",...},
+ * padded), after every --binary-every events a binary frame; both are
+ * counted in the manifest ("oversized", "binary", "garbage") since the
+ * client must turn each into a dead letter.  After --stall-after events a
+ * connection hangs: the server stops reading it (so the client's pings go
+ * unanswered) and writes nothing more, without closing it.
  */
 #ifdef HAVE_CONFIG_H
 #include "autoconf.h"
@@ -33,6 +42,7 @@
 
 #define SERVE_WS_MAX_MESSAGE	(64 * 1024)
 #define SERVE_WS_TOKEN_EXPIRED	4001
+#define SERVE_WS_PAD_CHUNK	4096
 
 /* Finds the family of a /ws/FAMILY request; false for another path. */
 static bool
@@ -103,6 +113,11 @@ serve_ws_message(struct serve *s, struct lws *wsi, struct serve_pss *pss)
 		    "subscribe", family_name(pss->family));
 		return;
 	}
+	if (s->opt.ignore_subscribe) {
+		log_info("serve: ws %s: subscribe left unanswered "
+		    "(--ignore-subscribe)", family_name(pss->family));
+		return;
+	}
 	if (s->opt.reject_subscribe)
 		pss->reject_due = true;
 	else if (!pss->subscribed) {
@@ -118,6 +133,8 @@ static int
 serve_ws_receive(struct serve *s, struct lws *wsi, struct serve_pss *pss,
     const void *in, size_t len)
 {
+	if (pss->stalled)
+		return 0;		/* read before the stall: dropped */
 	if (lws_is_first_fragment(wsi)) {
 		pss->rx.len = 0;
 		pss->rx_too_big = false;
@@ -164,6 +181,54 @@ serve_ws_write_json(struct serve *s, struct lws *wsi, json_t *message)
 	return rc;
 }
 
+/* Writes the --oversized-bytes text message: JSON padded to the size. */
+static int
+serve_ws_write_oversized(struct serve *s, struct lws *wsi,
+    struct serve_pss *pss)
+{
+	size_t size = (size_t)s->opt.oversized_bytes, left;
+	char head[128], pad[SERVE_WS_PAD_CHUNK];
+	int n;
+
+	memset(pad, 'x', sizeof(pad));
+	n = snprintf(head, sizeof(head), "{\"type\":\"cxpipe-sim.oversized\","
+	    "\"after\":%llu,\"padding\":\"", (unsigned long long)pss->sent);
+	serve_buf_reset(&s->out);
+	gen_buf_put(&s->out, head, (size_t)n);
+	for (left = size - (size_t)n - 2; left > 0; left -= n) {
+		n = left > sizeof(pad) ? (int)sizeof(pad) : (int)left;
+		gen_buf_put(&s->out, pad, (size_t)n);
+	}
+	gen_buf_put(&s->out, "\"}", 2);
+	return lws_write(wsi, (unsigned char *)s->out.data + LWS_PRE, size,
+	    LWS_WRITE_TEXT) < (int)size ? -1 : 0;
+}
+
+/* Writes a short binary frame, NUL and bytes that are no UTF-8 included. */
+static int
+serve_ws_write_binary(struct serve *s, struct lws *wsi, struct serve_pss *pss)
+{
+	char frame[32] = "\0\x01\xfe\xff" "cxpipe-sim binary ";
+	size_t len = 22;
+
+	frame[len++] = (char)('0' + pss->sent % 10);
+	frame[len++] = '\x80';
+	return serve_ws_write(s, wsi, frame, len, LWS_WRITE_BINARY);
+}
+
+/* Hangs the connection (--stall-after): reads nothing, so pings go
+ * unanswered, and writes nothing; the socket stays open. */
+static void
+serve_ws_stall(struct lws *wsi, struct serve_pss *pss)
+{
+	pss->stalled = true;
+	lws_rx_flow_control(wsi, 0);
+	lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+	log_info("serve: ws %s: stalled after %llu events (--stall-after): "
+	    "no more reads, writes or pongs", family_name(pss->family),
+	    (unsigned long long)pss->sent);
+}
+
 /* Sets the timer for the soonest of: next event, next ping, token expiry. */
 static void
 serve_ws_arm(struct serve *s, struct lws *wsi, struct serve_pss *pss,
@@ -186,7 +251,10 @@ serve_ws_writeable(struct serve *s, struct lws *wsi, struct serve_pss *pss)
 	const char *name = family_name(pss->family);
 	int64_t now = serve_now_us();
 	struct feed_item item;
+	int rc;
 
+	if (pss->stalled)
+		return 0;
 	if (pss->reject_due) {
 		log_info("serve: ws %s: subscribe rejected", name);
 		serve_ws_write_json(s, wsi, json_pack("{s:s,s:s}", "type",
@@ -215,6 +283,26 @@ serve_ws_writeable(struct serve *s, struct lws *wsi, struct serve_pss *pss)
 		    (unsigned long long)pss->sent);
 		return -1;		/* no close reason: no close frame */
 	}
+	if (pss->oversized_due) {
+		pss->oversized_due = false;
+		lws_callback_on_writable(wsi);
+		if ((rc = serve_ws_write_oversized(s, wsi, pss)) == 0)
+			feed_count_extra(s->feeds[pss->family],
+			    FEED_EXTRA_OVERSIZED);
+		return rc;
+	}
+	if (pss->binary_due) {
+		pss->binary_due = false;
+		lws_callback_on_writable(wsi);
+		if ((rc = serve_ws_write_binary(s, wsi, pss)) == 0)
+			feed_count_extra(s->feeds[pss->family],
+			    FEED_EXTRA_BINARY);
+		return rc;
+	}
+	if (o->stall_after > 0 && pss->sent >= o->stall_after) {
+		serve_ws_stall(wsi, pss);
+		return 0;
+	}
 	if (pss->ping_due_us > 0 && now >= pss->ping_due_us) {
 		pss->ping_due_us = now + (int64_t)o->ping_interval * SERVE_USEC;
 		pss->pings++;
@@ -223,6 +311,10 @@ serve_ws_writeable(struct serve *s, struct lws *wsi, struct serve_pss *pss)
 	}
 	if (pss->subscribed && feed_take(s->feeds[pss->family], now, &item)) {
 		pss->sent++;
+		pss->oversized_due = o->oversized_every > 0 &&
+		    pss->sent % o->oversized_every == 0;
+		pss->binary_due = o->binary_every > 0 &&
+		    pss->sent % o->binary_every == 0;
 		lws_callback_on_writable(wsi);
 		return serve_ws_write(s, wsi, item.text, item.len,
 		    LWS_WRITE_TEXT);

@@ -1,4 +1,11 @@
+/*
+ * REST sources of a [stream]: delta polling (transport = poll) and long
+ * polling (transport = longpoll), on the worker's libcurl loop.  A delta
+ * poll's cursor is kept by poll_cursor.c.
+ */
 #include "autoconf.h"
+
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +26,12 @@
 #include "ingest.h"
 #include "log.h"
 #include "poll.h"
+#include "poll_cursor.h"
+#include "spool.h"
 #include "stream.h"
 #include "xmalloc.h"
 
 #define POLL_BODY_MAX		(16 * 1024 * 1024)
-#define POLL_CURSOR_MAX		256
 
 enum poll_kind {
 	POLL_DELTA = 1,
@@ -40,7 +48,6 @@ struct poller {
 	char			*session_conf;	/* longpoll_session_url */
 	char			*cursor_param;
 	char			*items_ptr;
-	char			*ts_ptr;
 	char			*cursor_ptr;
 	char			 next_cursor[POLL_CURSOR_MAX];	/* of the held page */
 	char			*ca_file;
@@ -50,8 +57,8 @@ struct poller {
 	char			*token;		/* secret: wiped */
 	char			*base;
 	char			*session;	/* long poll session id */
-	char			 cursor[POLL_CURSOR_MAX];
-	int			 cursor_fd;
+	struct poll_cursor	 pc;		/* delta polls: the durable cursor */
+	char			 page_base[POLL_CURSOR_MAX];	/* before the held page */
 	CURL			*easy;		/* the request in flight */
 	struct curl_slist	*hdrs;
 	struct buf		 body;
@@ -74,37 +81,6 @@ struct poller {
 };
 
 static void	poller_request(struct poller *);
-
-/* The value at a JSON pointer (RFC 6901) in doc, or NULL. */
-static json_t *
-json_pointer_get(json_t *doc, const char *ptr)
-{
-	char		 tok[256];
-	const char	*p = ptr;
-	size_t		 n;
-	char		*end;
-	unsigned long	 idx;
-
-	while (doc != NULL && *p == '/') {
-		p++;
-		for (n = 0; *p != '\0' && *p != '/' && n < sizeof(tok) - 1; p++) {
-			if (*p == '~' && (p[1] == '0' || p[1] == '1')) {
-				tok[n++] = p[1] == '0' ? '~' : '/';
-				p++;
-			} else
-				tok[n++] = *p;
-		}
-		tok[n] = '\0';
-		if (json_is_object(doc))
-			doc = json_object_get(doc, tok);
-		else if (json_is_array(doc)) {
-			idx = strtoul(tok, &end, 10);
-			doc = *end == '\0' && n > 0 ? json_array_get(doc, idx) : NULL;
-		} else
-			doc = NULL;
-	}
-	return *p == '\0' ? doc : NULL;
-}
 
 static uint64_t
 poller_now_ms(void)
@@ -151,57 +127,71 @@ poller_fail(struct poller *p, const char *fmt, ...)
 	poller_schedule(p, delay);
 }
 
-/* Saves the cursor beside the spool (only ever past spooled items). */
+#ifdef CXPIPE_TEST_HOOKS
+/* Test hook: dies half-way through spooling a page when the file named by
+ * CXPIPE_TEST_POLL_CRASH_FILE exists (removed first: once per file). */
 static void
-poller_save_cursor(struct poller *p)
+poller_test_crash_hook(const struct poller *p, size_t n)
 {
-	size_t	 n = strlen(p->cursor) + 1;
+	const char	*f = getenv("CXPIPE_TEST_POLL_CRASH_FILE");
 
-	if (p->cursor_fd == -1)
+	if (f == NULL || n < 2 || p->held_next != n / 2 || unlink(f) == -1)
 		return;
-	if (pwrite(p->cursor_fd, p->cursor, n, 0) != (ssize_t)n ||
-	    ftruncate(p->cursor_fd, (off_t)n) == -1)
-		log_warn("stream %s: saving the poll cursor", p->name);
+	log_warnx("test hook: stream %s: dying after %zu of %zu items of a "
+	    "page", p->name, p->held_next, n);
+	_exit(70);
 }
+#endif
 
 /* Spools the held items, oldest first; returns false when the spool is
  * full (the rest stays held until poller_kick). */
 static bool
 poller_drain_held(struct poller *p)
 {
-	json_t		*item, *ts;
+	json_t		*item;
 	char		*text;
 	size_t		 n;
+	uint64_t	 aux;
 	int		 r;
 
 	if (p->held == NULL)
 		return true;
 	n = json_array_size(p->held);
 	for (; p->held_next < n; p->held_next++) {
+#ifdef CXPIPE_TEST_HOOKS
+		poller_test_crash_hook(p, n);
+#endif
 		if (!ingest_can_accept(p->in))
-			return false;
+			goto paused;
 		item = json_array_get(p->held, p->held_next);
 		if ((text = json_dumps(item, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
 			continue;
-		r = ingest_accept(p->in, p->name, p->family, 0, text, strlen(text));
+		aux = p->kind == POLL_DELTA ?
+		    poll_cursor_aux(&p->pc, p->held_next) : 0;
+		r = ingest_accept(p->in, p->name, p->family, aux, text,
+		    strlen(text));
 		free(text);
 		if (r == -1)
-			return false;
+			goto paused;
 		p->items++;
-		if (p->kind == POLL_DELTA &&
-		    json_is_string(ts = json_pointer_get(item, p->ts_ptr)) &&
-		    strcmp(json_string_value(ts), p->cursor) > 0)
-			snprintf(p->cursor, sizeof(p->cursor), "%s", json_string_value(ts));
+		if (p->kind == POLL_DELTA)
+			poll_cursor_advance(&p->pc, item, p->pc.cursor, sizeof(p->pc.cursor));
 	}
 	ingest_commit(p->in);
 	/* The whole page is spooled: the server's next cursor may be taken. */
-	if (p->next_cursor[0] != '\0' && strcmp(p->next_cursor, p->cursor) > 0)
-		snprintf(p->cursor, sizeof(p->cursor), "%s", p->next_cursor);
+	if (p->next_cursor[0] != '\0' && strcmp(p->next_cursor, p->pc.cursor) > 0)
+		snprintf(p->pc.cursor, sizeof(p->pc.cursor), "%s", p->next_cursor);
 	if (p->kind == POLL_DELTA)
-		poller_save_cursor(p);
+		poll_cursor_save(&p->pc, p->pc.cursor, NULL, 0);
 	json_decref(p->held);
 	p->held = NULL;
 	return true;
+
+paused:
+	/* What is spooled may be committed and leave the spool meanwhile. */
+	if (p->kind == POLL_DELTA)
+		poll_cursor_save(&p->pc, p->page_base, p->held, p->held_next);
+	return false;
 }
 
 /* What comes after a page was spooled whole. */
@@ -214,6 +204,23 @@ poller_next(struct poller *p, bool got_items)
 		poller_schedule(p, got_items ? 0 : p->interval_ms);
 }
 
+/* Returns a new reference to items without the head that was spooled
+ * before the worker stopped (p->pc.skip items, first answer only). */
+static json_t *
+poller_skip(struct poller *p, json_t *items)
+{
+	json_t	*rest = json_array();
+	size_t	 i, n = json_array_size(items);
+
+	for (i = p->pc.skip < n ? (size_t)p->pc.skip : n; i < n; i++)
+		json_array_append(rest, json_array_get(items, i));
+	log_info("stream %s: left out the first %zu items of the answer, "
+	    "spooled before the worker stopped", p->name,
+	    p->pc.skip < n ? (size_t)p->pc.skip : n);
+	p->pc.skip = 0;
+	return rest;
+}
+
 /* The answer to a poll, a session start or a next-event request. */
 static void
 poller_handle(struct poller *p, long code, const char *retry_after)
@@ -221,6 +228,7 @@ poller_handle(struct poller *p, long code, const char *retry_after)
 	json_error_t	 jerr;
 	json_t		*doc, *items, *next;
 	bool		 session_req = p->kind == POLL_LONG && p->session == NULL;
+	bool		 got;
 
 	if (code == 401) {
 		poller_fail(p, "HTTP 401: the token was refused");
@@ -274,7 +282,7 @@ poller_handle(struct poller *p, long code, const char *retry_after)
 		poller_schedule(p, 0);
 		return;
 	}
-	items = json_pointer_get(doc, p->kind == POLL_LONG ? "/events" : p->items_ptr);
+	items = poll_json_get(doc, p->kind == POLL_LONG ? "/events" : p->items_ptr);
 	if (!json_is_array(items)) {
 		json_decref(doc);
 		poller_fail(p, "no item array at %s",
@@ -283,15 +291,26 @@ poller_handle(struct poller *p, long code, const char *retry_after)
 	}
 	if (json_array_size(items) == 0)
 		p->empty++;
-	next = p->kind == POLL_DELTA ? json_pointer_get(doc, p->cursor_ptr) : NULL;
+	next = p->kind == POLL_DELTA ? poll_json_get(doc, p->cursor_ptr) : NULL;
 	snprintf(p->next_cursor, sizeof(p->next_cursor), "%s",
 	    json_is_string(next) ? json_string_value(next) : "");
-	p->held = json_incref(items);
+	got = json_array_size(items) > 0;
+	if (p->kind == POLL_DELTA && p->pc.skip > 0)
+		items = poller_skip(p, items);
+	else
+		json_incref(items);
+	if (p->kind == POLL_DELTA && json_array_size(items) > 0) {
+		p->pc.gen++;
+		snprintf(p->page_base, sizeof(p->page_base), "%s", p->pc.cursor);
+		poll_cursor_save(&p->pc, p->page_base, items, 0);
+	}
+	p->held = items;
 	p->held_next = 0;
 	json_decref(doc);
 	poller_state(p, "subscribed");
+	/* items goes with held once the page is spooled: got was read before. */
 	if (poller_drain_held(p))
-		poller_next(p, json_array_size(items) > 0);
+		poller_next(p, got);
 	else
 		poller_state(p, "paused");
 }
@@ -369,10 +388,10 @@ poller_url(struct poller *p, bool *post)
 		free(u);
 		return r;
 	}
-	if (p->cursor[0] == '\0')
+	if (p->pc.cursor[0] == '\0')
 		return u;
 	tmp = curl_easy_init();
-	esc = curl_easy_escape(tmp, p->cursor, 0);
+	esc = curl_easy_escape(tmp, p->pc.cursor, 0);
 	r = xasprintf("%s%s%s=%s", u, strchr(u, '?') ? "&" : "?", p->cursor_param,
 	    esc != NULL ? esc : "");
 	curl_free(esc);
@@ -444,28 +463,6 @@ poller_timer_cb(int fd, short what, void *arg)
 	poller_request(arg);
 }
 
-/* Opens <spool_dir>/sources/NAME.cursor and reads the saved cursor. */
-static int
-poller_open_cursor(struct poller *p, char *err, size_t errlen)
-{
-	const struct config	*c = p->in->conf;
-	char			*dir, *path;
-	ssize_t			 n;
-	int			 r = 0;
-
-	dir = xasprintf("%s/sources", c->spool_dir);
-	path = xasprintf("%s/%s.cursor", dir, p->name);
-	if (daemon_mkdirs(dir, 0750, (uid_t)-1, (gid_t)-1) == -1 ||
-	    (p->cursor_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1) {
-		snprintf(err, errlen, "stream %s: %s: %s", p->name, path, strerror(errno));
-		r = -1;
-	} else if ((n = pread(p->cursor_fd, p->cursor, sizeof(p->cursor) - 1, 0)) > 0)
-		p->cursor[strnlen(p->cursor, (size_t)n)] = '\0';
-	free(dir);
-	free(path);
-	return r;
-}
-
 struct poller *
 poller_new(struct ingest *in, const char *name, enum family fam,
     const struct stream_conf *sc, char *err, size_t errlen)
@@ -476,14 +473,13 @@ poller_new(struct ingest *in, const char *name, enum family fam,
 	p->in = in;
 	p->name = xstrdup(name);
 	p->family = fam;
-	p->cursor_fd = -1;
+	p->pc.fd = -1;
 	p->kind = strcmp(sc->transport, "poll") == 0 ? POLL_DELTA : POLL_LONG;
 	p->url_conf = xstrdup(p->kind == POLL_DELTA ? sc->poll_url : sc->longpoll_next_url);
 	p->session_conf = sc->longpoll_session_url != NULL ?
 	    xstrdup(sc->longpoll_session_url) : NULL;
 	p->cursor_param = xstrdup(sc->cursor_param);
 	p->items_ptr = xstrdup(sc->items_pointer);
-	p->ts_ptr = xstrdup(sc->timestamp_pointer);
 	p->cursor_ptr = xstrdup(sc->cursor_pointer);
 	p->ca_file = sc->ca_file != NULL ? xstrdup(sc->ca_file) : NULL;
 	p->interval_ms = sc->poll_interval_ms;
@@ -494,7 +490,8 @@ poller_new(struct ingest *in, const char *name, enum family fam,
 	backoff_rng_seed(&p->rng, poller_now_ms() ^ (uint64_t)getpid());
 	p->timer = evtimer_new(in->base, poller_timer_cb, p);
 	poller_state(p, "authenticating");
-	if (p->kind == POLL_DELTA && poller_open_cursor(p, err, errlen) == -1) {
+	if (p->kind == POLL_DELTA && poll_cursor_open(&p->pc, in->conf->spool_dir,
+	    p->name, sc->timestamp_pointer, in->spool, err, errlen) == -1) {
 		poller_free(p);
 		return NULL;
 	}
@@ -546,7 +543,7 @@ poller_stats(struct poller *p, struct buf *b)
 	    "requests", (json_int_t)p->requests, "items", (json_int_t)p->items,
 	    "empty", (json_int_t)p->empty, "errors", (json_int_t)p->errors,
 	    "last_error", p->last_error, "cursor",
-	    p->kind == POLL_DELTA ? p->cursor : NULL);
+	    p->kind == POLL_DELTA ? p->pc.cursor : NULL);
 	t = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	buf_add_str(b, t != NULL ? t : "null");
 	free(t);
@@ -565,8 +562,7 @@ poller_free(struct poller *p)
 	curl_slist_free_all(p->hdrs);
 	if (p->timer != NULL)
 		event_free(p->timer);
-	if (p->cursor_fd != -1)
-		close(p->cursor_fd);
+	poll_cursor_close(&p->pc);
 	if (p->token != NULL) {
 		explicit_bzero(p->token, strlen(p->token));
 		free(p->token);
@@ -580,7 +576,6 @@ poller_free(struct poller *p)
 	free(p->session_conf);
 	free(p->cursor_param);
 	free(p->items_ptr);
-	free(p->ts_ptr);
 	free(p->cursor_ptr);
 	free(p->ca_file);
 	free(p);
