@@ -35,6 +35,13 @@ struct compile_case {
 static int	 failures, cases;
 
 static const struct validate_case keyword_cases[] = {
+	/* found by fuzz_schema (tests/fuzz/crashes/): members checked with no
+	 * "properties" at all; schema text with a control byte in a reason */
+	{ "{'patternProperties':{'x':true}}", "{'a':1,'x':2}", 1, NULL },
+	{ "{'additionalProperties':false}", "{'a':1}", 0,
+	    "/a: additionalProperties: " },
+	{ "{'pattern':'^a\\nb$'}", "'abc'", 0,
+	    "(root): pattern: string does not match \"^a\\x0ab$\" (schema /pattern)" },
 	/* boolean schemas */
 	{ "true", "1", 1, NULL },
 	{ "false", "1", 0, "(root): false: no value is allowed here" },
@@ -526,6 +533,7 @@ static const struct validate_case keyword_cases[] = {
 
 static const struct compile_case compile_cases[] = {
 	{ "5", "(root): a schema must be an object or a boolean" },
+	{ "{'pattern':'(\\n'}", "/pattern: invalid regular expression \"(\\x0a\": " },
 	{ "'x'", "(root): a schema must be an object or a boolean" },
 	{ "null", "(root): a schema must be an object or a boolean" },
 	{ "{'required':5}", "/required: expected an array of strings" },

@@ -103,7 +103,7 @@ compile_error(struct compile_ctx *cc, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	why[schema_utf8_cut(why, strlen(why))] = '\0';
+	schema_oneline(why, sizeof(why));
 	keep = strlen(path);
 	if (keep + 2 + strlen(why) >= cc->errlen &&
 	    strlen(why) + 16 < cc->errlen) {

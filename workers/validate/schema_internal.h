@@ -533,6 +533,9 @@ int		 check_num_cmp(const json_t *, const struct schema_num *);
 int		 check_is_multiple(const json_t *, const struct schema_num *);
 int		 check_equal(json_t *, json_t *);
 
+/* schema_report.c: s on one line (control bytes as \xNN), cut to cap. */
+void		 schema_oneline(char *s, size_t cap);
+
 /*
  * schema_report.c: write an error into the reason and return 0; all but
  * check_fatal write nothing inside a branch being tried (ctx->quiet).

@@ -16,6 +16,8 @@ check_find_prop(const struct schema_prop *props, size_t n, const char *key,
 	size_t				 lo = 0, hi = n, mid;
 	int				 c;
 
+	if (n == 0)
+		return NULL;	/* props may be NULL: no arithmetic on it */
 	if (hi <= 8) {
 		/* A few names: compare lengths and first bytes first. */
 		for (p = props; p < props + hi; p++)

@@ -121,6 +121,40 @@ check_call(struct check_ctx *ctx, const char *keyword, const char *msg)
 }
 
 /*
+ * Rewrite s (a NUL-terminated string in a buffer of cap bytes) on one
+ * line: each control byte becomes \xNN, as in keys; what no longer fits
+ * is cut at a character boundary.  Schema text (a pattern, a name) quoted
+ * in a message may hold such bytes.
+ */
+void
+schema_oneline(char *s, size_t cap)
+{
+	char		 tmp[1024];
+	size_t		 i, o = 0, n = strlen(s);
+	unsigned char	 c;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			break;
+	if (i == n) {
+		s[schema_utf8_cut(s, n)] = '\0';
+		return;
+	}
+	for (i = 0; i < n && o + 5 < sizeof(tmp); i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(tmp + o, sizeof(tmp) - o, "\\x%02x", c);
+		else
+			tmp[o++] = (char)c;
+	}
+	if (o >= cap)
+		o = cap - 1;
+	o = schema_utf8_cut(tmp, o);
+	memcpy(s, tmp, o);
+	s[o] = '\0';
+}
+
+/*
  * Write "<pointer>: <keyword>: <message> (schema <location>)" into the
  * caller's reason buffer, or hand it to the all-errors callback.  A
  * pointer too long for the buffer is cut and ends in "..." so that the
@@ -137,7 +171,7 @@ check_vreport(struct check_ctx *ctx, const char *keyword,
 
 	ctx->n_errors++;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[schema_utf8_cut(msg, strlen(msg))] = '\0';
+	schema_oneline(msg, sizeof(msg));
 	if (ctx->fn != NULL) {
 		check_call(ctx, keyword, msg);
 		return;
