@@ -361,6 +361,7 @@ jparse_number(struct jparse *ps, struct jval *v)
 				e = e * 10 + (*q - '0');
 	}
 	ps->p = q;
+	v->n = 0;
 	jparse_skip_lost_nul(ps);
 	if (!real && exp == 0 && (m <= INT64_MAX || (neg &&
 	    m == (uint64_t)INT64_MAX + 1))) {
@@ -398,6 +399,7 @@ jparse_literal(struct jparse *ps, struct jval *v)
 		if ((size_t)(ps->end - ps->p) >= words[i].len &&
 		    memcmp(ps->p, words[i].word, words[i].len) == 0) {
 			v->type = words[i].type;
+			v->n = 0;
 			ps->p += words[i].len;
 			jparse_skip_lost_nul(ps);
 			return 0;
