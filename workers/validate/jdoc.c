@@ -14,6 +14,9 @@
 #define JDOC_KEEP_MAX	(1024 * 1024)	/* most kept across a reset */
 #define JDOC_ALIGN	8
 
+const struct jval	jdoc_no_items[1];
+const struct jmember	jdoc_no_members[1];
+
 /* malloc that aborts when memory is out (like the schema engine's). */
 static void *
 jdoc_xrealloc(void *p, size_t n)

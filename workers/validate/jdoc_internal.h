@@ -31,6 +31,10 @@ struct jdoc {
 	size_t			 capsort;
 };
 
+/* Where empty arrays and objects point (never NULL: no NULL + 0). */
+extern const struct jval	jdoc_no_items[1];
+extern const struct jmember	jdoc_no_members[1];
+
 /* Grows *v (of *cap elements of size) to hold at least need; aborts when out of memory. */
 void	*jdoc_grow(void *v, size_t *cap, size_t need, size_t size);
 

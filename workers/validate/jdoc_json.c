@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "jdoc.h"
+#include "jdoc_internal.h"
 
 /* Fills v from j, children in d's arena; recursion is bounded by j's depth. */
 static void
@@ -22,7 +22,7 @@ jdoc_fill(struct jdoc *d, struct jval *v, json_t *j)
 		v->type = JT_OBJECT;
 		v->n = json_object_size(j);
 		m = v->n > 0 ? jdoc_alloc(d, v->n * sizeof(*m)) : NULL;
-		v->u.members = m;
+		v->u.members = m != NULL ? m : jdoc_no_members;
 		json_object_keylen_foreach(j, key, len, x) {
 			m->key = key;
 			m->keylen = len;
@@ -34,7 +34,7 @@ jdoc_fill(struct jdoc *d, struct jval *v, json_t *j)
 		v->type = JT_ARRAY;
 		v->n = json_array_size(j);
 		items = v->n > 0 ? jdoc_alloc(d, v->n * sizeof(*items)) : NULL;
-		v->u.items = items;
+		v->u.items = items != NULL ? items : jdoc_no_items;
 		json_array_foreach(j, i, x)
 			jdoc_fill(d, &items[i], x);
 		break;

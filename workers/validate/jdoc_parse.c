@@ -531,7 +531,7 @@ jparse_key(struct jparse *ps)
 		jparse_fail(ps, ps->p - 1, "NUL byte in object key not supported");
 		return -1;
 	}
-	if (d->nmems - f->start < JDOC_SMALL_OBJECT)
+	if (d->nmems > f->start && d->nmems - f->start < JDOC_SMALL_OBJECT)
 		for (m = &d->mems[f->start]; m < d->mems + d->nmems; m++)
 			if (m->keylen == len && memcmp(m->key, key, len) == 0) {
 				struct jmember	 dup = { key, len, { JT_NULL, 0,
@@ -585,13 +585,14 @@ jparse_close(struct jparse *ps, struct jval *root)
 	const struct jdoc_frame	*f = &d->frames[ps->depth - 1];
 	struct jval		 v;
 	size_t			 n;
-	void			*run = NULL;
+	void			*run;
 
 	if (f->object) {
 		n = d->nmems - f->start;
 		if (n > JDOC_SMALL_OBJECT && jparse_check_keys(ps,
 		    &d->mems[f->start], n, ps->p) == -1)
 			return -1;
+		run = (void *)jdoc_no_members;
 		if (n > 0) {
 			run = jdoc_alloc(d, n * sizeof(struct jmember));
 			memcpy(run, &d->mems[f->start], n * sizeof(struct jmember));
@@ -601,6 +602,7 @@ jparse_close(struct jparse *ps, struct jval *root)
 		v.u.members = run;
 	} else {
 		n = d->nvals - f->start;
+		run = (void *)jdoc_no_items;
 		if (n > 0) {
 			run = jdoc_alloc(d, n * sizeof(struct jval));
 			memcpy(run, &d->vals[f->start], n * sizeof(struct jval));
