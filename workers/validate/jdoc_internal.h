@@ -1,6 +1,7 @@
 /*
- * jdoc_internal.h: what jdoc.c (arena, lookups) and jdoc_parse.c (the
- * parser) share; nothing else includes it.
+ * jdoc_internal.h: what jdoc.c (arena, lookups), jdoc_parse.c (the
+ * parser), jdoc_token.c (its tokens) and jdoc_json.c share; nothing else
+ * includes it.
  */
 #ifndef CXPIPE_JDOC_INTERNAL_H
 #define CXPIPE_JDOC_INTERNAL_H
@@ -30,6 +31,24 @@ struct jdoc {
 	const struct jmember	**sort;		/* duplicate-key check */
 	size_t			 capsort;
 };
+
+/* One jdoc_parse() call. */
+struct jparse {
+	struct jdoc		*d;
+	const unsigned char	*start, *p, *end;
+	struct jdoc_error	*err;
+	size_t			 depth;
+	int			 max_depth;
+};
+
+/* jdoc_parse.c: records a syntax error at byte at; returns NULL. */
+void	*jparse_fail(struct jparse *, const unsigned char *at,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* jdoc_token.c: each reads its token at ps->p; 0, or -1 with the error. */
+int	 jparse_string(struct jparse *, const char **s, size_t *len);
+int	 jparse_number(struct jparse *, struct jval *);
+int	 jparse_literal(struct jparse *, struct jval *);
 
 /* Where empty arrays and objects point (never NULL: no NULL + 0). */
 extern const struct jval	jdoc_no_items[1];
