@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "jdoc.h"
 #include "schema.h"
 
 #define EXIT_INVALID	1
@@ -55,20 +54,6 @@ print_error_cb(const struct schema_error *e, void *arg)
 	printf("%s:%lu: %s\n", o->file, o->line, e->text);
 }
 
-/* Parses one line; numbers too big for an integer are read as doubles. */
-static json_t *
-parse_line(const char *s, size_t len, json_error_t *jerr)
-{
-	const size_t	 flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
-	    JSON_ALLOW_NUL;
-	json_t		*v;
-
-	v = json_loadb(s, len, flags, jerr);
-	if (v == NULL && strstr(jerr->text, "too big") != NULL)
-		v = json_loadb(s, len, flags | JSON_DECODE_INT_AS_REAL, jerr);
-	return v;
-}
-
 /*
  * Checks every line of fp (named name); returns 0 if all were valid, 1 if
  * not.  Blank lines are skipped.
@@ -77,8 +62,9 @@ static int
 check_stream(const struct schema *s, FILE *fp, const char *name, int all)
 {
 	struct line_out	 o = { name, 0 };
-	json_error_t	 jerr;
-	json_t		*v;
+	struct jdoc	*doc = jdoc_new();
+	struct jdoc_error jerr;
+	const struct jval *v;
 	char		*line = NULL, reason[SCHEMA_REASON_LEN];
 	size_t		 cap = 0, len;
 	ssize_t		 n;
@@ -92,25 +78,34 @@ check_stream(const struct schema *s, FILE *fp, const char *name, int all)
 			len--;
 		if (len == 0)
 			continue;
-		if ((v = parse_line(line, len, &jerr)) == NULL) {
+		/* As the validate worker parses, at the deepest max_depth. */
+		if ((v = jdoc_parse(doc, line, len, SCHEMA_MAX_DEPTH,
+		    &jerr)) == NULL && jerr.kind == JDOC_E_DEPTH) {
+			printf("%s:%lu: (root): max_depth: arrays and objects "
+			    "nest deeper than %d levels (at byte %zu)\n", name,
+			    o.line, SCHEMA_MAX_DEPTH, jerr.offset + 1);
+			rc = 1;
+			continue;
+		}
+		if (v == NULL) {
 			printf("%s:%lu: not JSON: %s (column %d)\n", name, o.line,
 			    jerr.text, jerr.column);
 			rc = 1;
 			continue;
 		}
 		if (all) {
-			if (schema_validate_all(s, v, print_error_cb, &o) == 0)
+			if (schema_validate_doc_all(s, v, print_error_cb, &o) == 0)
 				printf("%s:%lu: ok\n", name, o.line);
 			else
 				rc = 1;
-		} else if (schema_validate(s, v, reason, sizeof(reason)))
+		} else if (schema_validate_doc(s, v, reason, sizeof(reason)))
 			printf("%s:%lu: ok\n", name, o.line);
 		else {
 			printf("%s:%lu: %s\n", name, o.line, reason);
 			rc = 1;
 		}
-		json_decref(v);
 	}
+	jdoc_free(doc);
 	if (ferror(fp)) {
 		fprintf(stderr, "cxpipe-validate: %s: %s\n", name,
 		    strerror(errno));

@@ -4,8 +4,9 @@
  * an NDJSON file (one event body a line, invalid and non-JSON lines
  * included), then goes over the lines round-robin COUNT times twice:
  *
- *   full	json_loadb with the worker's flags, schema_validate, json_decref
- *   parse	json_loadb, json_decref (so validate = full - parse)
+ *   full	jdoc_parse as the worker parses (into one reused jdoc, at
+ *		the default max_depth), schema_validate_doc
+ *   parse	jdoc_parse (so validate = full - parse)
  *
  * after one untimed warm-up pass that counts the verdicts.  Prints one
  * line, the same as tests/bench/ajv_bench.js prints, for scripts/bench:
@@ -29,12 +30,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
-
+#include "jdoc.h"
 #include "schema.h"
 
-/* The validate worker's json_loadb flags (workers/validate/validate.c). */
-#define BENCH_FLAGS	(JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL)
+/* The default [validate] max_depth (src/config_keys.c). */
+#define BENCH_MAX_DEPTH	64
 
 /* One line of the events file, pointing into the file's buffer. */
 struct bench_line {
@@ -107,31 +107,26 @@ bench_now(clockid_t clock)
 
 /* Parses and validates one line as the worker does: 1 valid, 0 not, -1 not JSON. */
 static int
-bench_event(const struct schema *s, const struct bench_line *l)
+bench_event(struct jdoc *d, const struct schema *s,
+    const struct bench_line *l)
 {
-	json_error_t	 jerr;
-	json_t		*ev;
-	char		 reason[SCHEMA_REASON_LEN];
-	int		 ok;
+	struct jdoc_error	 jerr;
+	const struct jval	*ev;
+	char			 reason[SCHEMA_REASON_LEN];
 
-	if ((ev = json_loadb(l->p, l->len, BENCH_FLAGS, &jerr)) == NULL)
+	if ((ev = jdoc_parse(d, l->p, l->len, BENCH_MAX_DEPTH, &jerr)) == NULL)
 		return -1;
-	ok = schema_validate(s, ev, reason, sizeof(reason));
-	json_decref(ev);
-	return ok;
+	return schema_validate_doc(s, ev, reason, sizeof(reason));
 }
 
-/* Parses one line and frees what it made; 0, or -1 when it is not JSON. */
+/* Parses one line as the worker does; 0, or -1 when it is not JSON. */
 static int
-bench_parse(const struct bench_line *l)
+bench_parse(struct jdoc *d, const struct bench_line *l)
 {
-	json_error_t	 jerr;
-	json_t		*ev;
+	struct jdoc_error	 jerr;
 
-	if ((ev = json_loadb(l->p, l->len, BENCH_FLAGS, &jerr)) == NULL)
-		return -1;
-	json_decref(ev);
-	return 0;
+	return jdoc_parse(d, l->p, l->len, BENCH_MAX_DEPTH, &jerr) != NULL ?
+	    0 : -1;
 }
 
 static void __attribute__((noreturn))
@@ -151,6 +146,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct schema		*s;
+	struct jdoc		*d = jdoc_new();
 	struct bench_line	*lines;
 	const char		*verdicts = NULL;
 	char			*buf, *end, errbuf[SCHEMA_REASON_LEN];
@@ -187,7 +183,7 @@ main(int argc, char **argv)
 
 	/* Warm-up, and the verdicts. */
 	for (k = 0; k < n; k++) {
-		r = bench_event(s, &lines[k]);
+		r = bench_event(d, s, &lines[k]);
 		seen[r + 1]++;
 		if (vf != NULL)
 			fputs(r == 1 ? "valid\n" : r == 0 ? "invalid\n" :
@@ -199,7 +195,7 @@ main(int argc, char **argv)
 	t0 = bench_now(CLOCK_MONOTONIC);
 	c0 = bench_now(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0, k = 0; i < count; i++) {
-		sink += bench_event(s, &lines[k]);
+		sink += bench_event(d, s, &lines[k]);
 		if (++k == n)
 			k = 0;
 	}
@@ -209,7 +205,7 @@ main(int argc, char **argv)
 	t0 = bench_now(CLOCK_MONOTONIC);
 	c0 = bench_now(CLOCK_PROCESS_CPUTIME_ID);
 	for (i = 0, k = 0; i < count; i++) {
-		sink += bench_parse(&lines[k]);
+		sink += bench_parse(d, &lines[k]);
 		if (++k == n)
 			k = 0;
 	}
@@ -219,6 +215,7 @@ main(int argc, char **argv)
 	printf("%llu %.6f %.6f %llu %llu %llu %.6f %.6f\n", count, c_full,
 	    c_parse, seen[2], seen[1], seen[0], t_full, t_parse);
 	schema_free(s);
+	jdoc_free(d);
 	free(lines);
 	free(buf);
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jdoc.h"
 #include "schema.h"
 
 /* The flags the validate worker parses an event with (validate.c). */
@@ -100,8 +101,8 @@ fuzz_check_message(const char *what, const char *msg, size_t buflen,
  * verdict.
  */
 static inline int
-fuzz_validate_checked(const struct schema *s, json_t *instance,
-    size_t shortlen, int oneline)
+fuzz_validate_doc_checked(const struct schema *s,
+    const struct jval *instance, size_t shortlen, int oneline)
 {
 	char	*reason, *small;
 	int	 r, r2;
@@ -110,13 +111,13 @@ fuzz_validate_checked(const struct schema *s, json_t *instance,
 	small = malloc(shortlen);
 	if (reason == NULL || small == NULL)
 		abort();
-	r = schema_validate(s, instance, reason, SCHEMA_REASON_LEN);
+	r = schema_validate_doc(s, instance, reason, SCHEMA_REASON_LEN);
 	if (r != 0 && r != 1)
 		fuzz_fail("schema_validate returned neither 0 nor 1", "");
 	if (r == 0)
 		fuzz_check_message("invalid UTF-8 or control byte in reason",
 		    reason, SCHEMA_REASON_LEN, oneline);
-	r2 = schema_validate(s, instance, small, shortlen);
+	r2 = schema_validate_doc(s, instance, small, shortlen);
 	if (r2 != r)
 		fuzz_fail("verdict changed on a second validation", reason);
 	if (r2 == 0)
@@ -124,6 +125,20 @@ fuzz_validate_checked(const struct schema *s, json_t *instance,
 		    shortlen, oneline);
 	free(reason);
 	free(small);
+	return r;
+}
+
+/* fuzz_validate_doc_checked() on a jansson value, as a jdoc of its own. */
+static inline int
+fuzz_validate_checked(const struct schema *s, json_t *instance,
+    size_t shortlen, int oneline)
+{
+	struct jdoc	*d = jdoc_new();
+	int		 r;
+
+	r = fuzz_validate_doc_checked(s, jdoc_from_json(d, instance),
+	    shortlen, oneline);
+	jdoc_free(d);
 	return r;
 }
 

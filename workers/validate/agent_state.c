@@ -13,7 +13,7 @@ static int
 agent_state_build_row(struct buf *b, struct row_event *re, char *reason,
     size_t len)
 {
-	json_t		*ev = re->json;
+	const struct jval *ev = re->ev;
 	const char	*from, *to;
 	char		 latency[32];
 
@@ -26,8 +26,8 @@ agent_state_build_row(struct buf *b, struct row_event *re, char *reason,
 	    row_add_string(b, ev, "reasonCode", "/reasonCode", reason, len) == -1)
 		return -1;
 	/* Both are strings without a NUL, or the row was refused above. */
-	from = json_string_value(json_object_get(ev, "previousState"));
-	to = json_string_value(json_object_get(ev, "currentState"));
+	from = jval_cstr(re->doc, jval_get(ev, "previousState"));
+	to = jval_cstr(re->doc, jval_get(ev, "currentState"));
 	re->rejected = !config_states_allowed(re->states, from, to);
 	tuple_add_str(b, re->rejected ? "rejected" : "accepted");
 	snprintf(latency, sizeof(latency), "%" PRId64,
@@ -38,9 +38,10 @@ agent_state_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Observed by the state the agent is now in. */
 static bool
-agent_state_obs_keys(json_t *ev, const char **type, const char **queue)
+agent_state_obs_keys(const struct jval *ev, const struct jval **type,
+    const struct jval **queue)
 {
-	*type = json_string_value(json_object_get(ev, "currentState"));
+	*type = row_string(jval_get(ev, "currentState"));
 	*queue = NULL;
 	return *type != NULL;
 }

@@ -12,7 +12,7 @@ static int
 analytics_build_row(struct buf *b, struct row_event *re, char *reason,
     size_t len)
 {
-	json_t	*ev = re->json;
+	const struct jval *ev = re->ev;
 
 	row_add_receipt(b, re);
 	if (row_add_required(b, ev, "interactionId", "/interactionId", reason, len) == -1)
@@ -33,16 +33,16 @@ analytics_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Only active interactions feed the aggregates, by queue. */
 static bool
-analytics_obs_keys(json_t *ev, const char **type, const char **queue)
+analytics_obs_keys(const struct jval *ev, const struct jval **type,
+    const struct jval **queue)
 {
-	const char	*et = json_string_value(json_object_get(ev, "eventType"));
-	const char	*st = json_string_value(json_object_get(ev, "state"));
+	const struct jval *et = jval_get(ev, "eventType");
 
-	if (et == NULL || st == NULL || strcmp(et, "interaction") != 0 ||
-	    strcmp(st, "active") != 0)
+	if (!jval_str_eq(et, "interaction") ||
+	    !jval_str_eq(jval_get(ev, "state"), "active"))
 		return false;
 	*type = et;
-	*queue = json_string_value(json_object_get(ev, "queueName"));
+	*queue = row_string(jval_get(ev, "queueName"));
 	return true;
 }
 

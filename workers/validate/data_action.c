@@ -13,9 +13,9 @@ static int
 data_action_build_row(struct buf *b, struct row_event *re, char *reason,
     size_t len)
 {
-	json_t	*data = json_object_get(re->json, "data");
+	const struct jval *data = jval_get(re->ev, "data");
 
-	if (!json_is_object(data)) {
+	if (data == NULL || data->type != JT_OBJECT) {
 		snprintf(reason, len, "/data: the event has no data object");
 		return -1;
 	}
@@ -30,11 +30,10 @@ data_action_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Observed by event type (data.eventType). */
 static bool
-data_action_obs_keys(json_t *ev, const char **type, const char **queue)
+data_action_obs_keys(const struct jval *ev, const struct jval **type,
+    const struct jval **queue)
 {
-	json_t	*data = json_object_get(ev, "data");
-
-	*type = json_string_value(json_object_get(data, "eventType"));
+	*type = row_string(jval_get(jval_get(ev, "data"), "eventType"));
 	*queue = NULL;
 	return *type != NULL;
 }

@@ -10,10 +10,8 @@ static int
 interaction_build_row(struct buf *b, struct row_event *re, char *reason,
     size_t len)
 {
-	json_t	*ev = re->json, *attrs = json_object_get(ev, "attributes");
+	const struct jval *ev = re->ev, *attrs = jval_get(ev, "attributes");
 
-	if (!json_is_object(attrs))
-		attrs = NULL;
 	row_add_receipt(b, re);
 	if (row_add_string(b, ev, "interactionId", "/interactionId", reason, len) == -1 ||
 	    row_add_string(b, ev, "timestamp", "/timestamp", reason, len) == -1 ||
@@ -33,13 +31,11 @@ interaction_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Observed by type and queue. */
 static bool
-interaction_obs_keys(json_t *ev, const char **type, const char **queue)
+interaction_obs_keys(const struct jval *ev, const struct jval **type,
+    const struct jval **queue)
 {
-	json_t	*attrs = json_object_get(ev, "attributes");
-
-	*type = json_string_value(json_object_get(ev, "type"));
-	*queue = json_is_object(attrs) ?
-	    json_string_value(json_object_get(attrs, "queueName")) : NULL;
+	*type = row_string(jval_get(ev, "type"));
+	*queue = row_string(jval_get(jval_get(ev, "attributes"), "queueName"));
 	return *type != NULL;
 }
 

@@ -1,6 +1,7 @@
 /* row.c: JSON members as MSG_RECORD_ROW fields, for every family's rows. */
 #include "autoconf.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,31 +10,31 @@
 #include "timestamp.h"
 
 int
-row_add_string(struct buf *b, json_t *obj, const char *key,
+row_add_string(struct buf *b, const struct jval *obj, const char *key,
     const char *pointer, char *reason, size_t len)
 {
-	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
+	const struct jval *v = jval_get(obj, key);
 
-	if (!json_is_string(v)) {
+	if (v == NULL || v->type != JT_STRING) {
 		tuple_add_null(b);
 		return 0;
 	}
-	if (strlen(json_string_value(v)) != json_string_length(v)) {
+	if (v->n > 0 && memchr(v->u.s, '\0', v->n) != NULL) {
 		snprintf(reason, len, "%s: a NUL character (\\u0000) cannot be "
 		    "stored in PostgreSQL text", pointer);
 		return -1;
 	}
-	tuple_add(b, json_string_value(v), json_string_length(v));
+	tuple_add(b, v->u.s, v->n);
 	return 0;
 }
 
 int
-row_add_required(struct buf *b, json_t *obj, const char *key,
+row_add_required(struct buf *b, const struct jval *obj, const char *key,
     const char *pointer, char *reason, size_t len)
 {
-	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
+	const struct jval *v = jval_get(obj, key);
 
-	if (!json_is_string(v)) {
+	if (v == NULL || v->type != JT_STRING) {
 		snprintf(reason, len, "%s: a string is required here (the row "
 		    "cannot be stored without it)", pointer);
 		return -1;
@@ -42,18 +43,17 @@ row_add_required(struct buf *b, json_t *obj, const char *key,
 }
 
 void
-row_add_number(struct buf *b, json_t *obj, const char *key)
+row_add_number(struct buf *b, const struct jval *obj, const char *key)
 {
-	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
-	char	 num[64];
-	double	 d;
-	int	 prec;
+	const struct jval *v = jval_get(obj, key);
+	char		 num[64];
+	double		 d;
+	int		 prec;
 
-	if (json_is_integer(v))
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
-	else if (json_is_real(v)) {
-		d = json_real_value(v);
+	if (v != NULL && v->type == JT_INTEGER)
+		snprintf(num, sizeof(num), "%" PRId64, v->u.i);
+	else if (v != NULL && v->type == JT_REAL) {
+		d = v->u.d;
 		for (prec = 15; prec < 17; prec++) {
 			snprintf(num, sizeof(num), "%.*g", prec, d);
 			if (strtod(num, NULL) == d)
@@ -78,22 +78,22 @@ row_add_instant(struct buf *b, int64_t us)
 }
 
 int
-row_add_time(struct buf *b, json_t *obj, const char *key,
+row_add_time(struct buf *b, const struct jval *obj, const char *key,
     const char *pointer, char *reason, size_t len)
 {
-	json_t	*v = obj != NULL ? json_object_get(obj, key) : NULL;
-	char	 why[256];
-	int64_t	 us;
+	const struct jval *v = jval_get(obj, key);
+	char		 why[256];
+	int64_t		 us;
 
-	if (v == NULL || json_is_null(v)) {
+	if (v == NULL || v->type == JT_NULL) {
 		tuple_add_null(b);
 		return 0;
 	}
-	if (!json_is_string(v)) {
+	if (v->type != JT_STRING) {
 		snprintf(reason, len, "%s: a date-time must be a string", pointer);
 		return -1;
 	}
-	if (timestamp_parse(json_string_value(v), json_string_length(v), &us,
+	if (timestamp_parse(v->u.s, v->n, &us,
 	    why, sizeof(why)) == -1) {
 		snprintf(reason, len, "%s: %s", pointer, why);
 		return -1;

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "jdoc.h"
 
 #include "config.h"
 #include "tuple.h"
@@ -20,7 +20,8 @@ struct row_event {
 	const char	*received;	/* RAW_RECEIVED_US as text */
 	int64_t		 received_us;
 	int64_t		 event_us;	/* its "timestamp", parsed */
-	json_t		*json;
+	const struct jval *ev;		/* the event, parsed */
+	struct jdoc	*doc;		/* its tree: room for copies */
 	const struct state_matrix *states;
 	bool		 rejected;	/* out: agent_state verdict "rejected" */
 };
@@ -32,19 +33,25 @@ struct row_event {
  */
 /* A string, or NULL when absent or not a string; -1 when it holds a NUL,
  * which PostgreSQL text cannot store. */
-int	 row_add_string(struct buf *, json_t *obj, const char *key,
+int	 row_add_string(struct buf *, const struct jval *obj, const char *key,
 	    const char *pointer, char *reason, size_t len);
 /* A string the row cannot do without (a key, a NOT NULL column): -1 when
  * it is absent, not a string, or holds a NUL. */
-int	 row_add_required(struct buf *, json_t *obj, const char *key,
+int	 row_add_required(struct buf *, const struct jval *obj, const char *key,
 	    const char *pointer, char *reason, size_t len);
 /* A number as PostgreSQL numeric text (the shortest that reads back as
  * the same double), or NULL when absent or not a number. */
-void	 row_add_number(struct buf *, json_t *obj, const char *key);
+void	 row_add_number(struct buf *, const struct jval *obj, const char *key);
 /* A date-time normalised to UTC with microseconds, or NULL when absent or
  * null; -1 when it is no valid date-time. */
-int	 row_add_time(struct buf *, json_t *obj, const char *key,
+int	 row_add_time(struct buf *, const struct jval *obj, const char *key,
 	    const char *pointer, char *reason, size_t len);
+/* v if it is a string, else NULL. */
+static inline const struct jval *
+row_string(const struct jval *v)
+{
+	return v != NULL && v->type == JT_STRING ? v : NULL;
+}
 /* An instant, normalised. */
 void	 row_add_instant(struct buf *, int64_t us);
 /* The first two fields of every row: source and received_us. */

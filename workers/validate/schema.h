@@ -41,6 +41,7 @@
 
 struct schema;
 struct schema_registry;
+struct jval;
 
 /*
  * Compile doc (borrowed; enum and const values are kept by reference, so
@@ -131,5 +132,16 @@ typedef void	(*schema_error_fn)(const struct schema_error *, void *arg);
  */
 size_t		 schema_validate_all(const struct schema *, json_t *instance,
 		    schema_error_fn fn, void *arg);
+
+/*
+ * schema_validate() and schema_validate_all() on a tree of jdoc.h, as the
+ * validate worker parses events (the json_t versions convert to one).
+ */
+int		 schema_validate_doc(const struct schema *,
+		    const struct jval *instance, char *reason,
+		    size_t reasonlen);
+size_t		 schema_validate_doc_all(const struct schema *,
+		    const struct jval *instance, schema_error_fn fn,
+		    void *arg);
 
 #endif /* CXPIPE_SCHEMA_H */

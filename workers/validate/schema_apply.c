@@ -35,7 +35,7 @@ check_dynamic_target(const struct check_ctx *ctx, const struct schema_node *n)
 /* Check anyOf: at least one branch holds. */
 static int
 check_any_of(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	size_t	 i;
 
@@ -52,7 +52,7 @@ check_any_of(struct check_ctx *ctx, const struct schema_node *n,
 /* Check oneOf: exactly one branch holds. */
 static int
 check_one_of(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	size_t	 i, first = SIZE_MAX;
 
@@ -74,7 +74,7 @@ check_one_of(struct check_ctx *ctx, const struct schema_node *n,
 
 /* Check if/then/else. */
 static int
-check_if(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
+check_if(struct check_ctx *ctx, const struct schema_node *n, const struct jval *v)
 {
 	if (check_quietly(ctx, "if", n->if_schema, v))
 		return n->then_schema == NULL ||
@@ -88,7 +88,7 @@ check_if(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
 /* Check the applicators: $ref, $dynamicRef, allOf, anyOf, oneOf, not, if. */
 int
 check_applicators(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	size_t	 i;
 	int	 ok = 1;
@@ -135,23 +135,24 @@ check_seen_get(const struct check_seen *seen, size_t i)
 }
 
 static void check_collect(struct check_ctx *, const struct schema_node *,
-    json_t *, struct check_seen *, int);
+    const struct jval *, struct check_seen *, int);
 
 /* Mark the members of object v that n's own keywords evaluated. */
 static void
 check_collect_object(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v, struct check_seen *seen, int self)
+    const struct jval *v, struct check_seen *seen, int self)
 {
 	const char	*key;
-	size_t		 len, i = 0, j;
-	json_t		*child;
+	size_t		 len, i, j;
 
 	if (n->additional_properties != NULL ||
 	    (!self && n->unevaluated_properties != NULL)) {
 		seen->all = 1;
 		return;
 	}
-	json_object_keylen_foreach(v, key, len, child) {
+	for (i = 0; i < v->n; i++) {
+		key = v->u.members[i].key;
+		len = v->u.members[i].keylen;
 		if (check_find_prop(n->properties, n->n_properties, key,
 		    len) != NULL)
 			check_seen_set(seen, i);
@@ -159,10 +160,9 @@ check_collect_object(struct check_ctx *ctx, const struct schema_node *n,
 			if (check_match(ctx, "patternProperties",
 			    &n->pattern_properties[j].re, key, len) > 0)
 				check_seen_set(seen, i);
-		i++;
 	}
 	for (j = 0; j < n->n_dependent_schemas; j++)
-		if (json_object_getn(v, n->dependent_schemas[j].name,
+		if (jval_getn(v, n->dependent_schemas[j].name,
 		    n->dependent_schemas[j].len) != NULL)
 			check_collect(ctx, n->dependent_schemas[j].node, v,
 			    seen, 0);
@@ -171,9 +171,9 @@ check_collect_object(struct check_ctx *ctx, const struct schema_node *n,
 /* Mark the items of array v that n's own keywords evaluated. */
 static void
 check_collect_array(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v, struct check_seen *seen, int self)
+    const struct jval *v, struct check_seen *seen, int self)
 {
-	size_t	 i, size = json_array_size(v);
+	size_t	 i, size = v->n;
 	int	 ok;
 
 	if (n->items != NULL || (!self && n->unevaluated_items != NULL)) {
@@ -187,7 +187,7 @@ check_collect_array(struct check_ctx *ctx, const struct schema_node *n,
 	for (i = 0; i < size; i++) {
 		ctx->quiet++;
 		ok = check_member(ctx, "contains", n->contains,
-		    json_array_get(v, i), NULL, i);
+		    &v->u.items[i], NULL, i);
 		ctx->quiet--;
 		if (ok)
 			check_seen_set(seen, i);
@@ -200,8 +200,8 @@ check_collect_array(struct check_ctx *ctx, const struct schema_node *n,
  * applicators, conditional ones only where they succeed.
  */
 static void
-check_collect(struct check_ctx *ctx, const struct schema_node *n, json_t *v,
-    struct check_seen *seen, int self)
+check_collect(struct check_ctx *ctx, const struct schema_node *n,
+    const struct jval *v, struct check_seen *seen, int self)
 {
 	const struct schema_node	*target;
 	size_t				 i, scope = ctx->n_scope;
@@ -212,7 +212,7 @@ check_collect(struct check_ctx *ctx, const struct schema_node *n, json_t *v,
 	ctx->nest++;
 	if (scope == 0 || ctx->scope[scope - 1] != n->resource)
 		ctx->scope[ctx->n_scope++] = n->resource;
-	if (json_is_object(v))
+	if (v->type == JT_OBJECT)
 		check_collect_object(ctx, n, v, seen, self);
 	else
 		check_collect_array(ctx, n, v, seen, self);
@@ -244,16 +244,16 @@ check_collect(struct check_ctx *ctx, const struct schema_node *n, json_t *v,
 /* Check the members of v nothing else evaluated against keyword's schema. */
 static int
 check_unevaluated_members(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v, const char *keyword, const struct schema_node *sub)
+    const struct jval *v, const char *keyword,
+    const struct schema_node *sub)
 {
 	struct check_seen	 seen;
 	uint64_t		 local[4];
-	const char		*key;
-	size_t			 size, len, i = 0;
-	json_t			*child;
+	const struct jmember	*m;
+	size_t			 size, i;
 	int			 ok = 1;
 
-	size = json_is_object(v) ? json_object_size(v) : json_array_size(v);
+	size = v->n;
 	seen.n = size;
 	seen.all = 0;
 	if (size <= 64 * sizeof(local) / sizeof(local[0])) {
@@ -264,10 +264,11 @@ check_unevaluated_members(struct check_ctx *ctx, const struct schema_node *n,
 	check_collect(ctx, n, v, &seen, 1);
 	if (ctx->fatal)
 		ok = 0;
-	else if (!seen.all && json_is_object(v)) {
-		json_object_keylen_foreach(v, key, len, child) {
-			if (!check_seen_get(&seen, i++) &&
-			    !check_member(ctx, keyword, sub, child, key, len)) {
+	else if (!seen.all && v->type == JT_OBJECT) {
+		for (i = 0; i < size; i++) {
+			m = &v->u.members[i];
+			if (!check_seen_get(&seen, i) && !check_member(ctx,
+			    keyword, sub, &m->val, m->key, m->keylen)) {
 				ok = 0;
 				if (!ctx->all || ctx->quiet || ctx->fatal)
 					break;
@@ -276,7 +277,7 @@ check_unevaluated_members(struct check_ctx *ctx, const struct schema_node *n,
 	} else if (!seen.all) {
 		for (i = 0; i < size; i++)
 			if (!check_seen_get(&seen, i) && !check_member(ctx,
-			    keyword, sub, json_array_get(v, i), NULL, i)) {
+			    keyword, sub, &v->u.items[i], NULL, i)) {
 				ok = 0;
 				if (!ctx->all || ctx->quiet || ctx->fatal)
 					break;
@@ -290,13 +291,13 @@ check_unevaluated_members(struct check_ctx *ctx, const struct schema_node *n,
 /* Check unevaluatedItems and unevaluatedProperties, after everything else. */
 int
 check_unevaluated(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
-	if (json_is_object(v) && n->unevaluated_properties != NULL &&
+	if (v->type == JT_OBJECT && n->unevaluated_properties != NULL &&
 	    n->unevaluated_properties->kind != SCHEMA_NODE_TRUE)
 		return check_unevaluated_members(ctx, n, v,
 		    "unevaluatedProperties", n->unevaluated_properties);
-	if (json_is_array(v) && n->unevaluated_items != NULL &&
+	if (v->type == JT_ARRAY && n->unevaluated_items != NULL &&
 	    n->unevaluated_items->kind != SCHEMA_NODE_TRUE)
 		return check_unevaluated_members(ctx, n, v, "unevaluatedItems",
 		    n->unevaluated_items);

@@ -520,6 +520,7 @@ schema_free(struct schema *s)
 	}
 	free(s->resources);
 	free(s->id);
+	jdoc_free(s->values);
 	pcre2_match_data_free(s->match_data);
 	pcre2_match_context_free(s->match_context);
 	if (s->jit_stack != NULL)

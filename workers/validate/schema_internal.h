@@ -23,6 +23,7 @@
 #ifndef CXPIPE_SCHEMA_INTERNAL_H
 #define CXPIPE_SCHEMA_INTERNAL_H
 
+#include "jdoc.h"
 #include "schema.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -199,6 +200,8 @@ struct schema_node {
 	unsigned		 types;		/* type: SCHEMA_T_* */
 	json_t			*const_value;	/* own reference */
 	json_t			*enum_values;	/* own reference */
+	const struct jval	*const_jv;	/* const_value, in schema values */
+	const struct jval	*enum_jv;	/* enum_values, in schema values */
 	char			*const_text;	/* for messages */
 	char			*enum_text;
 
@@ -251,6 +254,7 @@ struct schema {
 	struct schema_resource	**resources;
 	size_t			 n_resources, cap_resources;
 	char			*id;
+	struct jdoc		*values;	/* const and enum, as instances */
 	pcre2_match_data	*match_data;	/* shared by all regexes */
 	pcre2_match_context	*match_context;
 	pcre2_jit_stack		*jit_stack;
@@ -505,33 +509,35 @@ int		 schema_regex_valid(const char *, size_t);
 
 /* schema_validate.c */
 int		 check_node(struct check_ctx *, const struct schema_node *,
-		    json_t *);
+		    const struct jval *);
 int		 check_child(struct check_ctx *, const char *,
-		    const struct schema_node *, json_t *);
+		    const struct schema_node *, const struct jval *);
 int		 check_member(struct check_ctx *, const char *,
-		    const struct schema_node *, json_t *, const char *, size_t);
+		    const struct schema_node *, const struct jval *,
+		    const char *, size_t);
 int		 check_quietly(struct check_ctx *, const char *,
-		    const struct schema_node *, json_t *);
-unsigned	 check_type_of(const json_t *);
+		    const struct schema_node *, const struct jval *);
+unsigned	 check_type_of(const struct jval *);
 
 /* schema_object.c */
 int		 check_object(struct check_ctx *, const struct schema_node *,
-		    json_t *);
+		    const struct jval *);
 const struct schema_prop *check_find_prop(const struct schema_prop *,
 		    size_t, const char *, size_t);
 
 /* schema_apply.c */
 int		 check_applicators(struct check_ctx *,
-		    const struct schema_node *, json_t *);
+		    const struct schema_node *, const struct jval *);
 int		 check_unevaluated(struct check_ctx *,
-		    const struct schema_node *, json_t *);
+		    const struct schema_node *, const struct jval *);
 const struct schema_node *check_dynamic_target(const struct check_ctx *,
 		    const struct schema_node *);
 
 /* schema_value.c */
-int		 check_num_cmp(const json_t *, const struct schema_num *);
-int		 check_is_multiple(const json_t *, const struct schema_num *);
-int		 check_equal(json_t *, json_t *);
+int		 check_num_cmp(const struct jval *, const struct schema_num *);
+int		 check_is_multiple(const struct jval *,
+		    const struct schema_num *);
+int		 check_equal(const struct jval *, const struct jval *);
 
 /* schema_report.c: s on one line (control bytes as \xNN), cut to cap. */
 void		 schema_oneline(char *s, size_t cap);
@@ -544,9 +550,10 @@ int		 check_fail(struct check_ctx *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 check_fatal(struct check_ctx *, const char *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
-int		 check_fail_type(struct check_ctx *, unsigned, const json_t *);
+int		 check_fail_type(struct check_ctx *, unsigned,
+		    const struct jval *);
 int		 check_fail_number(struct check_ctx *, const char *, const char *,
-		    const struct schema_num *, const json_t *);
+		    const struct schema_num *, const struct jval *);
 
 /* schema_format.c: the checker of format name, or NULL if not asserted. */
 schema_format_fn schema_format_lookup(const char *name);

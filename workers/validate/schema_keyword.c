@@ -139,13 +139,22 @@ kw_type(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
 	return 0;
 }
 
+/* A keyword's value as instances are validated: in the schema's jdoc. */
+static const struct jval *
+compile_value(struct compile_ctx *cc, json_t *v)
+{
+	if (cc->s->values == NULL)
+		cc->s->values = jdoc_new();
+	return jdoc_from_json(cc->s->values, v);
+}
+
 /* "const": any value, kept by reference. */
 static int
 kw_const(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
 {
-	(void)cc;
 	(void)field;
 	n->const_value = json_incref(v);
+	n->const_jv = compile_value(cc, v);
 	n->const_text = compile_describe(v);
 	return 0;
 }
@@ -158,6 +167,7 @@ kw_enum(struct compile_ctx *cc, struct schema_node *n, json_t *v, void *field)
 	if (!json_is_array(v))
 		return compile_error(cc, "expected an array");
 	n->enum_values = json_incref(v);
+	n->enum_jv = compile_value(cc, v);
 	n->enum_text = compile_describe(v);
 	return 0;
 }

@@ -44,13 +44,14 @@ check_find_prop(const struct schema_prop *props, size_t n, const char *key,
 
 /* Check "required" by looking each name up. */
 static int
-check_required(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
+check_required(struct check_ctx *ctx, const struct schema_node *n,
+    const struct jval *v)
 {
 	size_t	 i;
 	int	 ok = 1;
 
 	for (i = 0; i < n->n_required; i++)
-		if (json_object_getn(v, n->required[i].name,
+		if (jval_getn(v, n->required[i].name,
 		    n->required[i].len) == NULL) {
 			check_fail(ctx, "required", "missing property \"%s\"",
 			    n->required[i].name);
@@ -62,7 +63,7 @@ check_required(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
 /* Check "dependentRequired": a present name brings its companions. */
 static int
 check_dependent_required(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	const struct schema_dependent	*d;
 	size_t				 i, j;
@@ -70,10 +71,10 @@ check_dependent_required(struct check_ctx *ctx, const struct schema_node *n,
 
 	for (i = 0; i < n->n_dependent_required; i++) {
 		d = &n->dependent_required[i];
-		if (json_object_getn(v, d->name.name, d->name.len) == NULL)
+		if (jval_getn(v, d->name.name, d->name.len) == NULL)
 			continue;
 		for (j = 0; j < d->n_names; j++)
-			if (json_object_getn(v, d->names[j].name,
+			if (jval_getn(v, d->names[j].name,
 			    d->names[j].len) == NULL) {
 				check_fail(ctx, "dependentRequired", "property "
 				    "\"%s\" requires property \"%s\"",
@@ -89,16 +90,15 @@ static int
 check_property_name(struct check_ctx *ctx, const struct schema_node *n,
     const char *key, size_t len)
 {
-	json_t	*name;
-	int	 ok;
+	struct jval	 name;
 
 	if (n->property_names->kind == SCHEMA_NODE_TRUE)
 		return 1;
-	name = json_stringn_nocheck(key, len);
-	ok = check_member(ctx, "propertyNames", n->property_names, name, key,
-	    len);
-	json_decref(name);
-	return ok;
+	name.type = JT_STRING;
+	name.u.s = key;
+	name.n = len;
+	return check_member(ctx, "propertyNames", n->property_names, &name,
+	    key, len);
 }
 
 /*
@@ -109,17 +109,21 @@ check_property_name(struct check_ctx *ctx, const struct schema_node *n,
  */
 static int
 check_object_members(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v, int check_req)
+    const struct jval *v, int check_req)
 {
 	const struct schema_prop	*p;
 	const struct schema_pattern_prop *pp;
+	const struct jmember		*m;
+	const struct jval		*child;
 	const char			*key;
 	size_t				 len, i;
 	uint64_t			 seen = 0;
-	json_t				*child;
 	int				 matched, rc, ok = 1;
 
-	json_object_keylen_foreach(v, key, len, child) {
+	for (m = v->u.members; m < v->u.members + v->n; m++) {
+		key = m->key;
+		len = m->keylen;
+		child = &m->val;
 		matched = 0;
 		if ((n->kw & SCHEMA_K_PROPERTY_NAMES) &&
 		    !check_property_name(ctx, n, key, len))
@@ -157,7 +161,7 @@ check_object_members(struct check_ctx *ctx, const struct schema_node *n,
 /* Check dependentSchemas: a present name applies its schema to v. */
 static int
 check_dependent_schemas(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	const struct schema_prop	*d;
 	size_t				 i;
@@ -165,7 +169,7 @@ check_dependent_schemas(struct check_ctx *ctx, const struct schema_node *n,
 
 	for (i = 0; i < n->n_dependent_schemas; i++) {
 		d = &n->dependent_schemas[i];
-		if (json_object_getn(v, d->name, d->len) != NULL &&
+		if (jval_getn(v, d->name, d->len) != NULL &&
 		    !check_child(ctx, "dependentSchemas", d->node, v))
 			CHECK_FAILED(ctx, ok);
 	}
@@ -179,11 +183,11 @@ check_dependent_schemas(struct check_ctx *ctx, const struct schema_node *n,
  */
 int
 check_object(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	const struct schema_prop	*p;
-	size_t				 size = json_object_size(v), i;
-	json_t				*child;
+	const struct jval		*child;
+	size_t				 size = v->n, i;
 	int				 walk, required_done = 0, ok = 1;
 
 	if ((n->kw & SCHEMA_K_MIN_PROPERTIES) && size < n->min_properties) {
@@ -213,7 +217,7 @@ check_object(struct check_ctx *ctx, const struct schema_node *n,
 		/* Only "properties": look its names up rather than walk v. */
 		for (i = 0; i < n->n_properties; i++) {
 			p = &n->properties[i];
-			if ((child = json_object_getn(v, p->name,
+			if ((child = jval_getn(v, p->name,
 			    p->len)) != NULL && !check_member(ctx, "properties",
 			    p->node, child, p->name, p->len))
 				CHECK_FAILED(ctx, ok);

@@ -237,21 +237,21 @@ check_fatal(struct check_ctx *ctx, const char *keyword,
 
 /* Return the name of an instance's JSON type for messages. */
 static const char *
-check_type_name(const json_t *v)
+check_type_name(const struct jval *v)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
+	switch (v->type) {
+	case JT_OBJECT:
 		return "object";
-	case JSON_ARRAY:
+	case JT_ARRAY:
 		return "array";
-	case JSON_STRING:
+	case JT_STRING:
 		return "string";
-	case JSON_INTEGER:
+	case JT_INTEGER:
 		return "integer";
-	case JSON_REAL:
+	case JT_REAL:
 		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
+	case JT_TRUE:
+	case JT_FALSE:
 		return "boolean";
 	default:
 		return "null";
@@ -260,7 +260,8 @@ check_type_name(const json_t *v)
 
 /* Report a "type" failure as "expected a, b or c, got d". */
 int __attribute__((noinline))
-check_fail_type(struct check_ctx *ctx, unsigned types, const json_t *v)
+check_fail_type(struct check_ctx *ctx, unsigned types,
+    const struct jval *v)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
 		{ SCHEMA_T_OBJECT, "object" }, { SCHEMA_T_ARRAY, "array" },
@@ -310,7 +311,7 @@ check_print_num(char *buf, size_t len, int is_int, long long i, double d)
 /* Report a failed number keyword as "must be OP LIMIT, got VALUE". */
 int __attribute__((noinline))
 check_fail_number(struct check_ctx *ctx, const char *keyword,
-    const char *op, const struct schema_num *limit, const json_t *v)
+    const char *op, const struct schema_num *limit, const struct jval *v)
 {
 	char	 want[40], got[40];
 
@@ -318,8 +319,9 @@ check_fail_number(struct check_ctx *ctx, const char *keyword,
 		return 0;
 	check_print_num(want, sizeof(want), limit->is_int, limit->i,
 	    limit->d);
-	check_print_num(got, sizeof(got), json_is_integer(v),
-	    json_integer_value(v), json_number_value(v));
+	check_print_num(got, sizeof(got), v->type == JT_INTEGER,
+	    v->type == JT_INTEGER ? v->u.i : 0,
+	    v->type == JT_INTEGER ? (double)v->u.i : v->u.d);
 	return check_fail(ctx, keyword, "must be %s %s, got %s", op, want,
 	    got);
 }

@@ -18,25 +18,22 @@
 
 /* Return the SCHEMA_T_* bits an instance has (1.0 is an integer too). */
 unsigned
-check_type_of(const json_t *v)
+check_type_of(const struct jval *v)
 {
-	double	 d;
-
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
+	switch (v->type) {
+	case JT_OBJECT:
 		return SCHEMA_T_OBJECT;
-	case JSON_ARRAY:
+	case JT_ARRAY:
 		return SCHEMA_T_ARRAY;
-	case JSON_STRING:
+	case JT_STRING:
 		return SCHEMA_T_STRING;
-	case JSON_INTEGER:
+	case JT_INTEGER:
 		return SCHEMA_T_NUMBER | SCHEMA_T_INTEGER;
-	case JSON_REAL:
-		d = json_real_value(v);
-		return schema_is_whole(d) ? SCHEMA_T_NUMBER | SCHEMA_T_INTEGER :
-		    SCHEMA_T_NUMBER;
-	case JSON_TRUE:
-	case JSON_FALSE:
+	case JT_REAL:
+		return schema_is_whole(v->u.d) ? SCHEMA_T_NUMBER |
+		    SCHEMA_T_INTEGER : SCHEMA_T_NUMBER;
+	case JT_TRUE:
+	case JT_FALSE:
 		return SCHEMA_T_BOOLEAN;
 	default:
 		return SCHEMA_T_NULL;
@@ -45,13 +42,12 @@ check_type_of(const json_t *v)
 
 /* Return 1 if v equals one of the values of an enum array. */
 static int
-check_in_enum(json_t *values, json_t *v)
+check_in_enum(const struct jval *values, const struct jval *v)
 {
 	size_t	 i;
-	json_t	*e;
 
-	json_array_foreach(values, i, e)
-		if (check_equal(v, e))
+	for (i = 0; i < values->n; i++)
+		if (check_equal(v, &values->u.items[i]))
 			return 1;
 	return 0;
 }
@@ -70,10 +66,10 @@ check_utf8_length(const char *s, size_t len)
 /* Check the string keywords: minLength, maxLength, pattern, format. */
 static int
 check_string(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
-	const char	*s = json_string_value(v);
-	size_t		 len = json_string_length(v), chars = SIZE_MAX;
+	const char	*s = v->u.s;
+	size_t		 len = v->n, chars = SIZE_MAX;
 	int		 rc, ok = 1;
 
 	/* len bytes hold between ceil(len / 4) and len code points. */
@@ -111,7 +107,7 @@ check_string(struct check_ctx *ctx, const struct schema_node *n,
 /* Check the number keywords: minimum, maximum (also exclusive), multipleOf. */
 static int
 check_number(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	int	 ok = 1;
 
@@ -160,7 +156,7 @@ check_false(struct check_ctx *ctx, const char *keyword,
 /* Evaluate a subschema against v at the same instance location. */
 int
 check_child(struct check_ctx *ctx, const char *keyword,
-    const struct schema_node *node, json_t *v)
+    const struct schema_node *node, const struct jval *v)
 {
 	int	 ok;
 
@@ -180,7 +176,8 @@ check_child(struct check_ctx *ctx, const char *keyword,
 /* Evaluate a subschema against member v: key (len i), or index i if key is NULL. */
 int
 check_member(struct check_ctx *ctx, const char *keyword,
-    const struct schema_node *node, json_t *v, const char *key, size_t i)
+    const struct schema_node *node, const struct jval *v, const char *key,
+    size_t i)
 {
 	int	 ok;
 
@@ -203,7 +200,7 @@ check_member(struct check_ctx *ctx, const char *keyword,
 /* Evaluate a branch of anyOf/oneOf/not/if without writing its errors. */
 int
 check_quietly(struct check_ctx *ctx, const char *keyword,
-    const struct schema_node *node, json_t *v)
+    const struct schema_node *node, const struct jval *v)
 {
 	int	 ok;
 
@@ -215,14 +212,13 @@ check_quietly(struct check_ctx *ctx, const char *keyword,
 
 /* Check uniqueItems: no two items are equal JSON values. */
 static int
-check_unique(struct check_ctx *ctx, json_t *v)
+check_unique(struct check_ctx *ctx, const struct jval *v)
 {
-	size_t	 size = json_array_size(v), i, j;
+	size_t	 size = v->n, i, j;
 
 	for (i = 0; i < size; i++)
 		for (j = i + 1; j < size; j++)
-			if (check_equal(json_array_get(v, i),
-			    json_array_get(v, j)))
+			if (check_equal(&v->u.items[i], &v->u.items[j]))
 				return check_fail(ctx, "uniqueItems", "items "
 				    "%zu and %zu are equal", i, j);
 	return 1;
@@ -230,15 +226,16 @@ check_unique(struct check_ctx *ctx, json_t *v)
 
 /* Check contains with minContains and maxContains. */
 static int
-check_contains(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
+check_contains(struct check_ctx *ctx, const struct schema_node *n,
+    const struct jval *v)
 {
-	size_t	 size = json_array_size(v), i, count = 0;
+	size_t	 size = v->n, i, count = 0;
 	int	 ok;
 
 	for (i = 0; i < size; i++) {
 		ctx->quiet++;
 		ok = check_member(ctx, "contains", n->contains,
-		    json_array_get(v, i), NULL, i);
+		    &v->u.items[i], NULL, i);
 		ctx->quiet--;
 		if (ctx->fatal)
 			return 0;
@@ -259,11 +256,11 @@ check_contains(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
 /* Check the array keywords: sizes, uniqueItems, prefixItems, items, contains. */
 static int
 check_array(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	const struct schema_node	*item;
 	const char			*keyword;
-	size_t				 size = json_array_size(v), i;
+	size_t				 size = v->n, i;
 	int				 ok = 1;
 
 	if ((n->kw & SCHEMA_K_MIN_ITEMS) && size < n->min_items) {
@@ -288,7 +285,7 @@ check_array(struct check_ctx *ctx, const struct schema_node *n,
 			else
 				break;
 			if (!check_member(ctx, keyword, item,
-			    json_array_get(v, i), NULL, i))
+			    &v->u.items[i], NULL, i))
 				CHECK_FAILED(ctx, ok);
 		}
 	}
@@ -300,7 +297,7 @@ check_array(struct check_ctx *ctx, const struct schema_node *n,
 /* Check every keyword of an object node against v, cheapest first. */
 static int
 check_keywords(struct check_ctx *ctx, const struct schema_node *n,
-    json_t *v)
+    const struct jval *v)
 {
 	uint64_t	 kw = n->kw;
 	int		 ok = 1;
@@ -309,29 +306,29 @@ check_keywords(struct check_ctx *ctx, const struct schema_node *n,
 		check_fail_type(ctx, n->types, v);
 		CHECK_FAILED(ctx, ok);
 	}
-	if ((kw & SCHEMA_K_CONST) && !check_equal(v, n->const_value)) {
+	if ((kw & SCHEMA_K_CONST) && !check_equal(v, n->const_jv)) {
 		check_fail(ctx, "const", "expected %s", n->const_text);
 		CHECK_FAILED(ctx, ok);
 	}
-	if ((kw & SCHEMA_K_ENUM) && !check_in_enum(n->enum_values, v)) {
+	if ((kw & SCHEMA_K_ENUM) && !check_in_enum(n->enum_jv, v)) {
 		check_fail(ctx, "enum", "expected one of %s", n->enum_text);
 		CHECK_FAILED(ctx, ok);
 	}
-	switch (json_typeof(v)) {
-	case JSON_STRING:
+	switch (v->type) {
+	case JT_STRING:
 		if ((kw & SCHEMA_K_STRING_MASK) && !check_string(ctx, n, v))
 			CHECK_FAILED(ctx, ok);
 		break;
-	case JSON_INTEGER:
-	case JSON_REAL:
+	case JT_INTEGER:
+	case JT_REAL:
 		if ((kw & SCHEMA_K_NUMBER_MASK) && !check_number(ctx, n, v))
 			CHECK_FAILED(ctx, ok);
 		break;
-	case JSON_ARRAY:
+	case JT_ARRAY:
 		if ((kw & SCHEMA_K_ARRAY_MASK) && !check_array(ctx, n, v))
 			CHECK_FAILED(ctx, ok);
 		break;
-	case JSON_OBJECT:
+	case JT_OBJECT:
 		if ((kw & SCHEMA_K_OBJECT_MASK) && !check_object(ctx, n, v))
 			CHECK_FAILED(ctx, ok);
 		break;
@@ -350,7 +347,8 @@ check_keywords(struct check_ctx *ctx, const struct schema_node *n,
  * scope when evaluation crosses into it.
  */
 int
-check_node(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
+check_node(struct check_ctx *ctx, const struct schema_node *n,
+    const struct jval *v)
 {
 	const struct schema_node	*saved = ctx->node;
 	size_t				 scope = ctx->n_scope;
@@ -367,7 +365,8 @@ check_node(struct check_ctx *ctx, const struct schema_node *n, json_t *v)
 
 /* Start a validation of instance against s. */
 static int
-check_start(struct check_ctx *ctx, const struct schema *s, json_t *instance)
+check_start(struct check_ctx *ctx, const struct schema *s,
+    const struct jval *instance)
 {
 	ctx->s = s;
 	ctx->node = s != NULL ? s->root : NULL;
@@ -381,8 +380,8 @@ check_start(struct check_ctx *ctx, const struct schema *s, json_t *instance)
 
 /* Validate instance against s; 0 with the first error in reason if invalid. */
 int
-schema_validate(const struct schema *s, json_t *instance, char *reason,
-    size_t reasonlen)
+schema_validate_doc(const struct schema *s, const struct jval *instance,
+    char *reason, size_t reasonlen)
 {
 	struct check_ctx	 ctx;
 
@@ -397,7 +396,7 @@ schema_validate(const struct schema *s, json_t *instance, char *reason,
 
 /* Validate instance against s, calling fn for every error; return their count. */
 size_t
-schema_validate_all(const struct schema *s, json_t *instance,
+schema_validate_doc_all(const struct schema *s, const struct jval *instance,
     schema_error_fn fn, void *arg)
 {
 	struct check_ctx	 ctx;
@@ -410,4 +409,31 @@ schema_validate_all(const struct schema *s, json_t *instance,
 	ctx.all = 1;
 	ok = check_start(&ctx, s, instance);
 	return ok ? 0 : ctx.n_errors > 0 ? ctx.n_errors : 1;
+}
+
+/* schema_validate_doc() on a jansson value, read into a jdoc of its own. */
+int
+schema_validate(const struct schema *s, json_t *instance, char *reason,
+    size_t reasonlen)
+{
+	struct jdoc	*d = jdoc_new();
+	int		 ok;
+
+	ok = schema_validate_doc(s, jdoc_from_json(d, instance), reason,
+	    reasonlen);
+	jdoc_free(d);
+	return ok;
+}
+
+/* schema_validate_doc_all() on a jansson value. */
+size_t
+schema_validate_all(const struct schema *s, json_t *instance,
+    schema_error_fn fn, void *arg)
+{
+	struct jdoc	*d = jdoc_new();
+	size_t		 n;
+
+	n = schema_validate_doc_all(s, jdoc_from_json(d, instance), fn, arg);
+	jdoc_free(d);
+	return n;
 }

@@ -31,17 +31,16 @@ check_cmp_int_double(long long a, double d)
 
 /* Compare instance number v with schema number b: <0, 0 or >0. */
 int
-check_num_cmp(const json_t *v, const struct schema_num *b)
+check_num_cmp(const struct jval *v, const struct schema_num *b)
 {
 	double	 a;
 
-	if (json_is_integer(v)) {
+	if (v->type == JT_INTEGER) {
 		if (b->is_int)
-			return (json_integer_value(v) > b->i) -
-			    (json_integer_value(v) < b->i);
-		return check_cmp_int_double(json_integer_value(v), b->d);
+			return (v->u.i > b->i) - (v->u.i < b->i);
+		return check_cmp_int_double(v->u.i, b->d);
 	}
-	a = json_real_value(v);
+	a = v->u.d;
 	if (b->is_int)
 		return -check_cmp_int_double(b->i, a);
 	return (a > b->d) - (a < b->d);
@@ -84,23 +83,23 @@ check_decimal(double d, unsigned long long *mant, int *exp)
 
 /* Return 1 if number v is a multiple of m, on their decimal forms. */
 int
-check_is_multiple(const json_t *v, const struct schema_num *m)
+check_is_multiple(const struct jval *v, const struct schema_num *m)
 {
 	unsigned long long	 vm, mm, r;
 	long long		 i;
 	int			 ve, me, k;
 
-	if (json_is_integer(v) && m->is_int)
-		return json_integer_value(v) % m->i == 0;
-	if (json_is_integer(v)) {
-		i = json_integer_value(v);
+	if (v->type == JT_INTEGER && m->is_int)
+		return v->u.i % m->i == 0;
+	if (v->type == JT_INTEGER) {
+		i = v->u.i;
 		vm = i < 0 ? 0 - (unsigned long long)i : (unsigned long long)i;
 		ve = 0;
 		while (vm != 0 && vm % 10 == 0) {
 			vm /= 10;
 			ve++;
 		}
-	} else if (!check_decimal(json_real_value(v), &vm, &ve))
+	} else if (!check_decimal(v->u.d, &vm, &ve))
 		return 0;
 	if (!check_decimal(m->d, &mm, &me) || mm == 0)
 		return 0;
@@ -116,55 +115,50 @@ check_is_multiple(const json_t *v, const struct schema_num *m)
 
 /* Return 1 if a and b are equal numbers (1 == 1.0). */
 static int
-check_num_equal(const json_t *a, const json_t *b)
+check_num_equal(const struct jval *a, const struct jval *b)
 {
-	if (json_is_integer(a) && json_is_integer(b))
-		return json_integer_value(a) == json_integer_value(b);
-	if (json_is_real(a) && json_is_real(b))
-		return json_real_value(a) == json_real_value(b);
-	if (json_is_integer(a))
-		return check_cmp_int_double(json_integer_value(a),
-		    json_real_value(b)) == 0;
-	return check_cmp_int_double(json_integer_value(b),
-	    json_real_value(a)) == 0;
+	if (a->type == JT_INTEGER && b->type == JT_INTEGER)
+		return a->u.i == b->u.i;
+	if (a->type == JT_REAL && b->type == JT_REAL)
+		return a->u.d == b->u.d;
+	if (a->type == JT_INTEGER)
+		return check_cmp_int_double(a->u.i, b->u.d) == 0;
+	return check_cmp_int_double(b->u.i, a->u.d) == 0;
 }
 
 /*
  * Return 1 if a and b are equal JSON values, numbers by value.  The
  * recursion stops at the shallower of the two, and instances are at most
- * SCHEMA_MAX_DEPTH deep where it matters (uniqueItems compares items of
- * an instance jansson parsed, whose depth jansson bounds).
+ * max_depth deep (the parser refuses deeper ones; schema values are
+ * bounded by jansson's depth limit).  Members are looked up linearly:
+ * objects compared whole (const, enum, uniqueItems) are small.
  */
 int
-check_equal(json_t *a, json_t *b)
+check_equal(const struct jval *a, const struct jval *b)
 {
-	const char	*key;
-	size_t		 i, len;
-	json_t		*x;
+	const struct jval	*y;
+	size_t			 i;
+	int			 na, nb;
 
-	if (json_is_number(a) && json_is_number(b))
+	na = a->type == JT_INTEGER || a->type == JT_REAL;
+	nb = b->type == JT_INTEGER || b->type == JT_REAL;
+	if (na && nb)
 		return check_num_equal(a, b);
-	if (json_typeof(a) != json_typeof(b))
+	if (a->type != b->type || a->n != b->n)
 		return 0;
-	switch (json_typeof(a)) {
-	case JSON_STRING:
-		return json_string_length(a) == json_string_length(b) &&
-		    memcmp(json_string_value(a), json_string_value(b),
-		    json_string_length(a)) == 0;
-	case JSON_ARRAY:
-		if (json_array_size(a) != json_array_size(b))
-			return 0;
-		json_array_foreach(a, i, x)
-			if (!check_equal(x, json_array_get(b, i)))
+	switch (a->type) {
+	case JT_STRING:
+		return a->n == 0 || memcmp(a->u.s, b->u.s, a->n) == 0;
+	case JT_ARRAY:
+		for (i = 0; i < a->n; i++)
+			if (!check_equal(&a->u.items[i], &b->u.items[i]))
 				return 0;
 		return 1;
-	case JSON_OBJECT:
-		if (json_object_size(a) != json_object_size(b))
-			return 0;
-		json_object_keylen_foreach(a, key, len, x) {
-			json_t *y = json_object_getn(b, key, len);
-
-			if (y == NULL || !check_equal(x, y))
+	case JT_OBJECT:
+		for (i = 0; i < a->n; i++) {
+			y = jval_getn(b, a->u.members[i].key,
+			    a->u.members[i].keylen);
+			if (y == NULL || !check_equal(&a->u.members[i].val, y))
 				return 0;
 		}
 		return 1;

@@ -7,11 +7,11 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <jansson.h>
 
 #include "channel.h"
 #include "config.h"
 #include "family_schemas.h"
+#include "jdoc.h"
 #include "log.h"
 #include "record.h"
 #include "schema.h"
@@ -52,6 +52,7 @@ struct validate {
 	uint64_t		 last_seq;
 	struct buf		 out;		/* reused for every record */
 	struct buf		 obsbuf;	/* reused for every observation */
+	struct jdoc		*doc;		/* every event is parsed into it */
 	struct validate_counters n;
 };
 
@@ -95,10 +96,20 @@ validate_source_dead(struct validate *v, uint64_t seq, const struct tuple *t)
 	validate_dead(v, seq, &d, reason);
 }
 
+/* Adds string s (or NULL) as a field, up to a NUL as C strings were. */
+static void
+validate_add_jstr(struct buf *b, const struct jval *s)
+{
+	if (s == NULL)
+		tuple_add_null(b);
+	else
+		tuple_add(b, s->u.s, strnlen(s->u.s, s->n));
+}
+
 /* Tells alert what was seen: family, type, queue, valid or not. */
 static void
-validate_observe(struct validate *v, enum family fam, const char *type,
-    const char *queue, int valid)
+validate_observe(struct validate *v, enum family fam, const struct jval *type,
+    const struct jval *queue, int valid)
 {
 	struct buf	*b = &v->obsbuf;
 
@@ -106,8 +117,8 @@ validate_observe(struct validate *v, enum family fam, const char *type,
 		return;
 	buf_reset(b);
 	tuple_add_str(b, family_name(fam));
-	tuple_add_str(b, type);
-	tuple_add_str(b, queue);
+	validate_add_jstr(b, type);
+	validate_add_jstr(b, queue);
 	tuple_add_str(b, valid ? "1" : "0");
 	channel_send(v->obs, MSG_OBS_EVENT, 0, 0, b->data, b->len);
 }
@@ -119,35 +130,6 @@ static const struct family_rules *const validate_rules[FAMILY_COUNT] = {
 	[FAMILY_AGENT_STATE] = &agent_state_rules,
 	[FAMILY_DATA_ACTION] = &data_action_rules,
 };
-
-/*
- * Returns the offset of the bracket that nests len bytes of JSON text
- * deeper than max arrays and objects, or -1 when none does.  Run before
- * the parser, which has no depth limit of its own to set; brackets inside
- * strings do not count.
- */
-static long
-validate_too_deep(const char *p, size_t len, int max)
-{
-	size_t	 i;
-	int	 depth = 0, in_string = 0;
-
-	for (i = 0; i < len; i++) {
-		if (in_string) {
-			if (p[i] == '\\')
-				i++;
-			else if (p[i] == '"')
-				in_string = 0;
-		} else if (p[i] == '"')
-			in_string = 1;
-		else if (p[i] == '[' || p[i] == '{') {
-			if (++depth > max)
-				return (long)i;
-		} else if (p[i] == ']' || p[i] == '}')
-			depth--;
-	}
-	return -1;
-}
 
 /* Writes a count of microseconds as seconds: "3600", "1.5". */
 static void
@@ -174,17 +156,17 @@ static int
 validate_event_time(struct validate *v, struct row_event *re, char *reason,
     size_t len)
 {
-	json_t	*ts = json_object_get(re->json, "timestamp");
+	const struct jval *ts = jval_get(re->ev, "timestamp");
 	char	 why[256], text[TIMESTAMP_LEN], ahead[32], skew[32];
 	int64_t	 d;
 
-	if (!json_is_string(ts)) {
+	if (ts == NULL || ts->type != JT_STRING) {
 		snprintf(reason, len, "/timestamp: a date-time string is "
 		    "required (the event's time)");
 		return -1;
 	}
-	if (timestamp_parse(json_string_value(ts), json_string_length(ts),
-	    &re->event_us, why, sizeof(why)) == -1) {
+	if (timestamp_parse(ts->u.s, ts->n, &re->event_us, why,
+	    sizeof(why)) == -1) {
 		snprintf(reason, len, "/timestamp: %s", why);
 		return -1;
 	}
@@ -210,7 +192,7 @@ validate_valid_event(struct validate *v, const struct msg_hdr *h,
 	const struct family_rules *rules = validate_rules[h->flags];
 	struct tuple	 check;
 	char		 reason[REASON_MAX];
-	const char	*type = NULL, *queue = NULL;
+	const struct jval *type = NULL, *queue = NULL;
 	enum family	 fam = (enum family)h->flags;
 
 	re->states = &v->states;
@@ -236,31 +218,12 @@ validate_valid_event(struct validate *v, const struct msg_hdr *h,
 	v->n.valid++;
 	if (re->rejected)
 		v->n.rejected_transitions++;
-	if (rules->obs_keys(re->json, &type, &queue))
+	if (rules->obs_keys(re->ev, &type, &queue))
 		validate_observe(v, fam, type, queue, 1);
 	return;
 dead:
 	validate_dead(v, h->seq, t, reason);
 	validate_observe(v, fam, NULL, NULL, 0);
-}
-
-/*
- * Parses an event.  JSON_ALLOW_NUL: a NUL in a string is refused by the row
- * builders with a reason that names the member.  An integer too big for
- * jansson is valid JSON: it is read again as a double, like every number
- * beyond 2^63 in JavaScript.
- */
-static json_t *
-validate_parse(const char *s, size_t len, json_error_t *jerr)
-{
-	const size_t	 flags = JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
-			    JSON_ALLOW_NUL;
-	json_t		*ev;
-
-	ev = json_loadb(s, len, flags, jerr);
-	if (ev == NULL && strstr(jerr->text, "too big integer") != NULL)
-		ev = json_loadb(s, len, flags | JSON_DECODE_INT_AS_REAL, jerr);
-	return ev;
 }
 
 /* Where schema_validate_all() writes the errors: "; " between them. */
@@ -287,15 +250,15 @@ validate_error_cb(const struct schema_error *e, void *arg)
 /* Validates ev against s; on 0 the first error, or all of them with
  * all_errors = yes, is in reason. */
 static int
-validate_check(struct validate *v, const struct schema *s, json_t *ev,
-    char *reason, size_t len)
+validate_check(struct validate *v, const struct schema *s,
+    const struct jval *ev, char *reason, size_t len)
 {
 	struct validate_errors	 ve = { reason, len, 0 };
 
 	if (!v->all_errors)
-		return schema_validate(s, ev, reason, len);
+		return schema_validate_doc(s, ev, reason, len);
 	reason[0] = '\0';
-	return schema_validate_all(s, ev, validate_error_cb, &ve) == 0;
+	return schema_validate_doc_all(s, ev, validate_error_cb, &ve) == 0;
 }
 
 /* One event: parse, validate, build the row or the dead letter. */
@@ -304,10 +267,9 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 {
 	struct tuple	 t;
 	struct row_event re;
-	json_error_t	 jerr;
-	json_t		*ev;
+	struct jdoc_error jerr;
+	const struct jval *ev;
 	char		 reason[REASON_MAX], *end;
-	long		 at;
 	enum family	 fam = (enum family)h->flags;
 
 	v->n.received++;
@@ -332,26 +294,25 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 		    "(received_us)", h->seq);
 		return;
 	}
-	if ((at = validate_too_deep(t.val[RAW_BODY], t.len[RAW_BODY],
-	    v->max_depth)) != -1) {
-		snprintf(reason, sizeof(reason), "(root): max_depth: arrays and "
-		    "objects nest deeper than %d levels (at byte %ld)",
-		    v->max_depth, at + 1);
-		v->n.too_deep++;
-		validate_dead(v, h->seq, &t, reason);
-		validate_observe(v, fam, NULL, NULL, 0);
-		return;
-	}
-	ev = validate_parse(t.val[RAW_BODY], t.len[RAW_BODY], &jerr);
+	ev = jdoc_parse(v->doc, t.val[RAW_BODY], t.len[RAW_BODY], v->max_depth,
+	    &jerr);
 	if (ev == NULL) {
-		snprintf(reason, sizeof(reason), "not JSON: %s (line %d, column %d)",
-		    jerr.text, jerr.line, jerr.column);
-		v->n.not_json++;
+		if (jerr.kind == JDOC_E_DEPTH) {
+			snprintf(reason, sizeof(reason), "(root): max_depth: "
+			    "arrays and objects nest deeper than %d levels (at "
+			    "byte %zu)", v->max_depth, jerr.offset + 1);
+			v->n.too_deep++;
+		} else {
+			snprintf(reason, sizeof(reason), "not JSON: %s (line %d, "
+			    "column %d)", jerr.text, jerr.line, jerr.column);
+			v->n.not_json++;
+		}
 		validate_dead(v, h->seq, &t, reason);
 		validate_observe(v, fam, NULL, NULL, 0);
 		return;
 	}
-	re.json = ev;
+	re.ev = ev;
+	re.doc = v->doc;
 	if (v->schemas[fam] == NULL) {
 		snprintf(reason, sizeof(reason), "no schema for family %s",
 		    family_name(fam));
@@ -361,7 +322,6 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 		validate_observe(v, fam, NULL, NULL, 0);
 	} else
 		validate_valid_event(v, h, &t, &re);
-	json_decref(ev);
 }
 
 static void
@@ -534,6 +494,7 @@ validate_shutdown(struct worker *w)
 	family_schemas_free(v->schemas);
 	buf_free(&v->out);
 	buf_free(&v->obsbuf);
+	jdoc_free(v->doc);
 }
 
 int
@@ -552,5 +513,6 @@ validate_main(void)
 	memset(&v, 0, sizeof(v));
 	buf_init(&v.out);
 	buf_init(&v.obsbuf);
+	v.doc = jdoc_new();
 	return worker_main(&ops, &v);
 }

@@ -10,8 +10,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <jansson.h>
-
 #include "row.h"
 #include "tuple.h"
 
@@ -27,10 +25,11 @@ struct family_rules {
 	 * why") when the event cannot be stored. */
 	int	(*build_row)(struct buf *, struct row_event *, char *reason,
 		    size_t len);
-	/* The observation alert gets for a valid event (type must not be
-	 * NULL); false when the event feeds no aggregate. */
-	bool	(*obs_keys)(json_t *event, const char **type,
-		    const char **queue);
+	/* The observation alert gets for a valid event (type must be a
+	 * string, queue a string or NULL); false when the event feeds no
+	 * aggregate. */
+	bool	(*obs_keys)(const struct jval *event, const struct jval **type,
+		    const struct jval **queue);
 };
 
 extern const struct family_rules interaction_rules;
