@@ -228,6 +228,20 @@ commit_row_done_cb(void *arg, PGresult **res, int n)
 	commit_send_rows(c);
 }
 
+/* First in every batch transaction: no other session has committed
+ * records of this batch (see migration 3); else the batch fails with
+ * SQLSTATE CX001, the connection is reset and the committed position is
+ * read again. */
+static void
+commit_claim(struct commit *c)
+{
+	char		 first[24];
+	const char	*v[1] = { first };
+
+	snprintf(first, sizeof(first), "%" PRIu64, c->plan.first_seq);
+	pg_conn_query(c->pg, "SELECT cxpipe_claim($1::bigint)", 1, v);
+}
+
 /* The whole batch came back: committed, or a data error sends it again
  * row by row, or anything else resets the connection. */
 static void
@@ -257,7 +271,8 @@ commit_batch_done_cb(void *arg, PGresult **res, int n)
 	c->unit = c->fine_until = 0;
 	pg_conn_query(c->pg, "ROLLBACK", 0, NULL);
 	pg_conn_query(c->pg, "BEGIN", 0, NULL);
-	c->prefix = 2;
+	commit_claim(c);
+	c->prefix = 3;
 	commit_send_rows(c);
 }
 
@@ -272,6 +287,7 @@ commit_start(struct commit *c, size_t n)
 	c->row_by_row = false;
 	c->refused = 0;
 	pg_conn_query(c->pg, "BEGIN", 0, NULL);
+	commit_claim(c);
 	for (fam = 0; fam < FAMILY_COUNT; fam++)
 		if (batch_build_rows(c->batch, p, fam, 0, p->nunits, &c->st))
 			pg_conn_query(c->pg, c->st.sql, c->st.nparams,

@@ -167,11 +167,37 @@ static const char *const migration_2[] = {
 	NULL
 };
 
+/*
+ * Version 3: the claim every batch transaction makes first.  A pgsink
+ * killed with its COMMIT in flight leaves a backend that may still commit
+ * that batch after the next pgsink has read the committed position; that
+ * one would then store the batch again.  cxpipe_claim() takes the same
+ * exclusive lock as the migrations and fails (SQLSTATE CX001) when records
+ * from first_seq on are already committed, so the late batch is refused
+ * and pgsink reads the position again.
+ */
+static const char *const migration_3[] = {
+	"CREATE OR REPLACE FUNCTION cxpipe_claim(first_seq bigint) RETURNS void"
+	" LANGUAGE plpgsql AS $$"
+	" DECLARE done bigint;"
+	" BEGIN"
+	"  PERFORM pg_advisory_xact_lock(hashtext('cxpipe schema'));"
+	"  SELECT coalesce(max(seq), 0) INTO done FROM cxpipe_offsets;"
+	"  IF done >= first_seq THEN"
+	"   RAISE EXCEPTION 'records from % on are already committed (up to %)"
+	" by another session', first_seq, done USING ERRCODE = 'CX001';"
+	"  END IF;"
+	" END $$",
+
+	NULL
+};
+
 /* Every migration, in order: index i is version i + 1.  Forward only: a
  * released migration is never edited, a change is a new one. */
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 #define MIGRATE_LATEST	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
