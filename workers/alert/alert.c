@@ -202,9 +202,9 @@ alert_format_time(int64_t ms, char *out, size_t len)
 	snprintf(out, len, "%s.%03dZ", s, (int)(ms % 1000));
 }
 
-/* A notification the rules let out: held back by a silence, or queued
- * for the webhooks as JSON. */
-static void
+/* A notification the rules let out: held back by a silence (false), or
+ * queued for the webhooks as JSON. */
+static bool
 alert_notify_cb(void *arg, const struct eval_note *n)
 {
 	struct alert		*a = arg;
@@ -216,9 +216,9 @@ alert_notify_cb(void *arg, const struct eval_note *n)
 	status = x->state == RULE_RESOLVED ? "resolved" : "firing";
 	if (silence_match(a->silences, n->rule, n->scope, alert_wall_ms() / 1000)) {
 		a->silenced++;
-		log_info("alert %s %s: %s notification silenced", n->rule,
+		log_debug("alert %s %s: %s notification silenced", n->rule,
 		    n->fingerprint, status);
-		return;
+		return false;
 	}
 	alert_format_time(x->started_ms, starts, sizeof(starts));
 	if (x->ended_ms != 0)
@@ -247,7 +247,7 @@ alert_notify_cb(void *arg, const struct eval_note *n)
 	if (o == NULL) {
 		log_warnx("alert %s %s: notification not encodable", n->rule,
 		    n->fingerprint);
-		return;
+		return true;
 	}
 	body = json_dumps(o, JSON_COMPACT);
 	log_info("alert %s %s: notifying %s, %s", n->rule, n->fingerprint,
@@ -256,6 +256,7 @@ alert_notify_cb(void *arg, const struct eval_note *n)
 		webhook_set_post(a->hooks, n->rule, body);
 	free(body);
 	json_decref(o);
+	return true;
 }
 
 /* The evaluation timer: every rule, then the notifications due. */

@@ -366,8 +366,12 @@ eval_rule_flush(struct eval *e, struct eval_rule *r, int64_t wall_ms,
 			n.fingerprint = x->fp;
 			n.labels = r->conf->labels;
 			n.alert = &x->a;
+			if (!cb(arg, &n)) {
+				rule_group_arm(&r->group, wall_ms,
+				    e->group_wait_ms, e->group_interval_ms);
+				continue;
+			}
 			e->notifications++;
-			cb(arg, &n);
 			rule_alert_sent(&x->a, wall_ms);
 		}
 	}

@@ -42,7 +42,9 @@ struct eval_note {
 	const struct rule_alert	*alert;
 };
 
-typedef void (*eval_notify_cb)(void *arg, const struct eval_note *);
+/* Returns false when the notification was held back (a silence): the
+ * alert stays due and is offered again at the group's next send. */
+typedef bool (*eval_notify_cb)(void *arg, const struct eval_note *);
 
 struct eval;
 
