@@ -289,5 +289,6 @@ main(int argc, char **argv)
 	drv_send(d.ctl, MSG_CTL_STOP, 0, 0, "", 0, -1);
 	free(drv_wait(&d, MSG_CTL_DRAINED, 0));
 	waitpid(d.pid, NULL, 0);
+	free(d.conf);
 	return 0;
 }

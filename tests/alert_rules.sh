@@ -76,6 +76,8 @@ retry_backoff = 200ms
 timeout = 2s
 CONF
 
+# Under ASan freed keys would sit in its quarantine and RSS would measure it.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1
 coproc DRV { exec "$top_builddir/tests/alert_driver" "$top_builddir/cxpiped" "$T/conf" 2>"$T/alert.log"; }
 DRV_PID=$DRV_PID
 # Plain fds: a coprocess's own are closed in subshells (pipelines).
