@@ -15,6 +15,8 @@
 #define CONFIG_MAX_STREAMS	32
 #define CONFIG_MAX_STATES	32	/* agent states in [states] */
 #define CONFIG_STATE_LEN	32	/* longest state name, with its NUL */
+#define CONFIG_MAX_RULES	128
+#define CONFIG_MAX_WEBHOOKS	16
 
 enum spool_sync {
 	SPOOL_SYNC_ALWAYS = 0,
@@ -78,6 +80,37 @@ struct stream_conf {
 	int		 lineno;
 };
 
+/* A [rule NAME]: one alert rule (workers/alert/rule.c). */
+struct rule_conf {
+	char		*name;
+	char		*metric;	/* handle_time_avg, event_rate, ... */
+	char		*scope;		/* global | queue | agent | action | type */
+	char		*comparison;	/* > >= < <= */
+	char		*warning;	/* number, as written */
+	char		*critical;	/* number, or NULL: 1.5 × warning */
+	char		*labels;	/* "k=v, k=v", or NULL */
+	int64_t		 window_ms;
+	int64_t		 for_ms;
+	int64_t		 repeat_interval_ms;
+	int		 lineno;
+	/* Derived by the check. */
+	double		 warning_v;
+	double		 critical_v;
+};
+
+/* A [webhook NAME]: where alert notifications are POSTed. */
+struct webhook_conf {
+	char		*name;
+	char		*url;
+	char		*bearer_token_file;
+	char		*rules;		/* "a, b" or NULL: every rule */
+	int64_t		 timeout_ms;
+	int64_t		 retries;
+	int64_t		 retry_backoff_ms;
+	int64_t		 queue_max;
+	int		 lineno;
+};
+
 /*
  * [states]: the agent-state transition matrix (config_states.c).  A change
  * from name[i] to name[j] is allowed when bit j of to[i] is set.  Without
@@ -131,6 +164,9 @@ struct config {
 
 	/* [alert] */
 	int64_t		 alert_max_keys;
+	int64_t		 alert_group_wait_ms;
+	int64_t		 alert_group_interval_ms;
+	int64_t		 alert_eval_interval_ms;
 
 	/* [states] */
 	struct state_matrix states;
@@ -139,6 +175,10 @@ struct config {
 	int		 nsources;
 	struct stream_conf streams[CONFIG_MAX_STREAMS];
 	int		 nstreams;
+	struct rule_conf rules[CONFIG_MAX_RULES];
+	int		 nrules;
+	struct webhook_conf webhooks[CONFIG_MAX_WEBHOOKS];
+	int		 nwebhooks;
 
 	/* Derived by config_check. */
 	int		 log_level_num;

@@ -35,6 +35,8 @@ struct named_kind {
 	int		 max;
 	size_t		 name_off;	/* char * in the element */
 	size_t		 lineno_off;	/* int in the element */
+	int		 sources;	/* names a source: one namespace for all */
+	int		 count_reload;	/* RELOAD_* when sections come or go */
 };
 
 /* Records the first error, as "path:line: why"; returns 0 (for inih). */

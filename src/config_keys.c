@@ -9,6 +9,8 @@
 #define C(f)	offsetof(struct config, f)
 #define S(f)	offsetof(struct source_conf, f)
 #define T(f)	offsetof(struct stream_conf, f)
+#define R(f)	offsetof(struct rule_conf, f)
+#define W(f)	offsetof(struct webhook_conf, f)
 #define NOLIM	0, 0
 
 /*
@@ -75,7 +77,47 @@ const struct config_key config_keys[] = {
 	  "yes: a dead letter's reason lists every schema error of the event, not only the first." },
 
 	{ "alert", "max_keys", KT_INT, C(alert_max_keys), "10000", 1, 10000000, 0, NULL, RELOAD_LIVE,
-	  "Most distinct aggregate keys kept; the least recently seen is evicted." },
+	  "Most distinct aggregate keys kept (per scope: queues, agents, actions, types); the least recently seen is evicted." },
+	{ "alert", "eval_interval", KT_DURATION, C(alert_eval_interval_ms), "1s", 100, 60000, 1000, NULL, RELOAD_LIVE,
+	  "How often every rule is evaluated." },
+	{ "alert", "group_wait", KT_DURATION, C(alert_group_wait_ms), "30s", 0, 3600000, 1000, NULL, RELOAD_LIVE,
+	  "How long the first notification of a rule waits for more of its alerts to join it (Alertmanager's group_wait)." },
+	{ "alert", "group_interval", KT_DURATION, C(alert_group_interval_ms), "5m", 0, 86400000, 1000, NULL, RELOAD_LIVE,
+	  "Least time between two notifications of one rule's alerts about new changes (Alertmanager's group_interval)." },
+
+	{ "rule", "metric", KT_ENUM, R(metric), NULL, NOLIM, 0, "event_rate|event_count|handle_time_avg|handle_time_max|handle_time_p95|wait_time_avg|wait_time_max|wait_time_p95|queue_time_avg|queue_time_max|queue_time_p95|latency_p50|latency_p95|latency_p99|active_agents|rejected_transitions|invalid_rate", RELOAD_LIVE,
+	  "[rule NAME] what is measured over the window (required); times in seconds, rates per second, invalid_rate a fraction." },
+	{ "rule", "scope", KT_ENUM, R(scope), "global", NOLIM, 0, "global|queue|agent|action|type", RELOAD_LIVE,
+	  "One alert for everything, or one per queue, agent, data action or event type." },
+	{ "rule", "comparison", KT_ENUM, R(comparison), ">", NOLIM, 0, ">|>=|<|<=", RELOAD_LIVE,
+	  "How the value is compared with the thresholds." },
+	{ "rule", "warning", KT_STRING, R(warning), NULL, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "Threshold of severity warning (required, a number)." },
+	{ "rule", "critical", KT_STRING, R(critical), NULL, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "Threshold of severity critical (unset: 1.5 x warning)." },
+	{ "rule", "window", KT_DURATION, R(window_ms), "60s", 1000, 3600000, 1000, NULL, RELOAD_LIVE,
+	  "Sliding window the metric is computed over." },
+	{ "rule", "for", KT_DURATION, R(for_ms), "0s", 0, 86400000, 1000, NULL, RELOAD_LIVE,
+	  "How long the condition must hold before the alert fires (pending until then)." },
+	{ "rule", "repeat_interval", KT_DURATION, R(repeat_interval_ms), "4h", 1000, 604800000, 1000, NULL, RELOAD_LIVE,
+	  "A firing alert is notified again after this long." },
+	{ "rule", "labels", KT_STRING, R(labels), NULL, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "Extra labels sent with each notification, \"key=value, key=value\"." },
+
+	{ "webhook", "url", KT_STRING, W(url), NULL, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "[webhook NAME] http:// or https:// URL notifications are POSTed to (required)." },
+	{ "webhook", "bearer_token_file", KT_STRING, W(bearer_token_file), NULL, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "File holding a token sent as Authorization: Bearer; never logged." },
+	{ "webhook", "rules", KT_STRING, W(rules), NULL, NOLIM, 0, NULL, RELOAD_LIVE,
+	  "Rules whose notifications go here, \"a, b\" (unset: every rule)." },
+	{ "webhook", "timeout", KT_DURATION, W(timeout_ms), "5s", 100, 600000, 1000, NULL, RELOAD_LIVE,
+	  "Longest time one POST may take." },
+	{ "webhook", "retries", KT_INT, W(retries), "5", 0, 100, 0, NULL, RELOAD_LIVE,
+	  "Attempts after a failed POST (an error or a status outside 2xx) before the notification is dropped." },
+	{ "webhook", "retry_backoff", KT_DURATION, W(retry_backoff_ms), "1s", 10, 600000, 1000, NULL, RELOAD_LIVE,
+	  "Delay before the first retry; it doubles with each retry, up to 64 times this." },
+	{ "webhook", "queue_max", KT_INT, W(queue_max), "1000", 1, 1000000, 0, NULL, RELOAD_LIVE,
+	  "Notifications waiting for this webhook, at most; more are dropped (counted and logged)." },
 
 	{ "source", "type", KT_ENUM, S(type), NULL, NOLIM, 0, "ndjson", RELOAD_INGEST,
 	  "[source NAME] kind of source: ndjson replays a file or stdin once." },

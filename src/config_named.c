@@ -1,11 +1,14 @@
 /*
  * Named sections, which may appear many times: [source NAME] (NDJSON
- * replay) and [stream NAME] (CXone streams).  Names share one namespace:
- * each is a source of events with its own committed position.
+ * replay) and [stream NAME] (CXone streams), whose names share one
+ * namespace (each is a source of events with its own committed position),
+ * and [rule NAME] and [webhook NAME] of the alert worker.
  */
 #include "autoconf.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,10 +20,20 @@
 static const struct named_kind named_kinds[] = {
 	{ "source", sizeof(struct source_conf), offsetof(struct config, sources),
 	  offsetof(struct config, nsources), CONFIG_MAX_SOURCES,
-	  offsetof(struct source_conf, name), offsetof(struct source_conf, lineno) },
+	  offsetof(struct source_conf, name), offsetof(struct source_conf, lineno),
+	  1, RELOAD_INGEST },
 	{ "stream", sizeof(struct stream_conf), offsetof(struct config, streams),
 	  offsetof(struct config, nstreams), CONFIG_MAX_STREAMS,
-	  offsetof(struct stream_conf, name), offsetof(struct stream_conf, lineno) },
+	  offsetof(struct stream_conf, name), offsetof(struct stream_conf, lineno),
+	  1, RELOAD_INGEST },
+	{ "rule", sizeof(struct rule_conf), offsetof(struct config, rules),
+	  offsetof(struct config, nrules), CONFIG_MAX_RULES,
+	  offsetof(struct rule_conf, name), offsetof(struct rule_conf, lineno),
+	  0, RELOAD_LIVE },
+	{ "webhook", sizeof(struct webhook_conf), offsetof(struct config, webhooks),
+	  offsetof(struct config, nwebhooks), CONFIG_MAX_WEBHOOKS,
+	  offsetof(struct webhook_conf, name), offsetof(struct webhook_conf, lineno),
+	  0, RELOAD_LIVE },
 };
 #define NKINDS	(sizeof(named_kinds) / sizeof(named_kinds[0]))
 
@@ -77,19 +90,25 @@ config_named_split(const char *header, const char **name)
 	return NULL;
 }
 
-/* Finds a name in any kind; returns its element's line or 0. */
+/* Finds a name among the kinds that share kind's namespace; returns its
+ * element's line or 0. */
 static int
-named_find(const struct config *c, const char *name)
+named_find(const struct config *c, const struct named_kind *kind,
+    const char *name)
 {
 	size_t	 k;
 	int	 i;
 
-	for (k = 0; k < NKINDS; k++)
+	for (k = 0; k < NKINDS; k++) {
+		if (&named_kinds[k] != kind &&
+		    (!kind->sources || !named_kinds[k].sources))
+			continue;
 		for (i = 0; i < *named_count(c, &named_kinds[k]); i++) {
 			void *e = named_elem(c, &named_kinds[k], i);
 			if (strcmp(named_name(e, &named_kinds[k]), name) == 0)
 				return named_lineno(e, &named_kinds[k]);
 		}
+	}
 	return 0;
 }
 
@@ -118,12 +137,12 @@ config_named_begin(struct parse_ctx *ctx, const struct named_kind *k,
 		    "60 characters", k->section, name);
 		return NULL;
 	}
-	if (strcmp(name, "http") == 0) {
+	if (k->sources && strcmp(name, "http") == 0) {
 		config_error(ctx, ctx->cur_header, "[%s http]: the name \"http\" "
 		    "is taken by the HTTP endpoint", k->section);
 		return NULL;
 	}
-	if ((first = named_find(c, name)) != 0) {
+	if ((first = named_find(c, k, name)) != 0) {
 		config_error(ctx, ctx->cur_header, "[%s %s]: the name is used "
 		    "twice (first at line %d)", k->section, name, first);
 		return NULL;
@@ -209,6 +228,70 @@ named_check_stream(struct parse_ctx *ctx, const struct stream_conf *s)
 		    "and cursor_pointer are JSON pointers (/...)", s->name);
 }
 
+/* Parses a threshold; returns 0 or -1. */
+static int
+named_number(const char *s, double *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return end == s || *end != '\0' || errno != 0 || !isfinite(*out) ? -1 : 0;
+}
+
+/* The checks of one [rule]: metric and thresholds, derived values. */
+static void
+named_check_rule(struct parse_ctx *ctx, struct rule_conf *r)
+{
+	if (r->metric == NULL)
+		config_error(ctx, r->lineno, "[rule %s] needs metric", r->name);
+	else if (r->warning == NULL || named_number(r->warning, &r->warning_v) == -1)
+		config_error(ctx, r->lineno, "[rule %s] needs warning = NUMBER",
+		    r->name);
+	else if (r->critical != NULL &&
+	    named_number(r->critical, &r->critical_v) == -1)
+		config_error(ctx, r->lineno, "[rule %s] critical is not a number",
+		    r->name);
+	else if (strcmp(r->metric, "active_agents") == 0 &&
+	    strcmp(r->scope, "global") != 0)
+		config_error(ctx, r->lineno, "[rule %s] active_agents is counted "
+		    "for scope = global only", r->name);
+	else if (r->critical == NULL)
+		r->critical_v = r->warning_v * 1.5;
+}
+
+/* The checks of one [webhook]: a URL, rules that exist. */
+static void
+named_check_webhook(struct parse_ctx *ctx, const struct webhook_conf *w)
+{
+	const struct config	*c = ctx->conf;
+	const char		*p, *q;
+	int			 i;
+
+	if (w->url == NULL || !url_ok(w->url, 0) || w->url[0] == '/') {
+		config_error(ctx, w->lineno, "[webhook %s] needs url = "
+		    "http(s)://...", w->name);
+		return;
+	}
+	for (p = w->rules; p != NULL && *p != '\0'; p = q) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		for (q = p; *q != '\0' && *q != ',' && *q != ' '; q++)
+			;
+		if (q == p)
+			break;
+		for (i = 0; i < c->nrules; i++)
+			if (strlen(c->rules[i].name) == (size_t)(q - p) &&
+			    strncmp(c->rules[i].name, p, (size_t)(q - p)) == 0)
+				break;
+		if (i == c->nrules) {
+			config_error(ctx, w->lineno, "[webhook %s] rules: no "
+			    "[rule %.*s]", w->name, (int)(q - p), p);
+			return;
+		}
+	}
+}
+
 void
 config_named_check(struct parse_ctx *ctx)
 {
@@ -225,6 +308,10 @@ config_named_check(struct parse_ctx *ctx)
 	}
 	for (i = 0; i < c->nstreams; i++)
 		named_check_stream(ctx, &c->streams[i]);
+	for (i = 0; i < c->nrules; i++)
+		named_check_rule(ctx, &c->rules[i]);
+	for (i = 0; i < c->nwebhooks; i++)
+		named_check_webhook(ctx, &c->webhooks[i]);
 }
 
 void
@@ -251,13 +338,13 @@ config_named_diff(const struct config *a, const struct config *b)
 	for (ki = 0; ki < NKINDS; ki++) {
 		k = &named_kinds[ki];
 		if (*named_count(a, k) != *named_count(b, k)) {
-			mask |= RELOAD_INGEST;
+			mask |= k->count_reload;
 			continue;
 		}
 		for (j = 0; j < *named_count(a, k); j++) {
 			void *ea = named_elem(a, k, j), *eb = named_elem(b, k, j);
 			if (strcmp(named_name(ea, k), named_name(eb, k)) != 0)
-				mask |= RELOAD_INGEST;
+				mask |= k->count_reload;
 			for (i = 0; i < config_nkeys; i++)
 				if (strcmp(config_keys[i].section, k->section) == 0 &&
 				    config_key_differs(&config_keys[i], ea, eb))

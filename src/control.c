@@ -38,7 +38,8 @@ enum session_wait {
 	WAIT_NONE = 0,
 	WAIT_STATS,
 	WAIT_STATUS,		/* status waits for ingest's streams */
-	WAIT_RELOAD
+	WAIT_RELOAD,
+	WAIT_COMMAND		/* a command the alert worker answers */
 };
 
 /* One cxpipectl connection: one request, one reply. */
@@ -273,7 +274,9 @@ control_timeout_cb(int fd, short what, void *arg)
 		if (s->pending & (1u << r))
 			json_object_set_new(s->answers, role_name((enum role)r),
 			    json_pack("{s:s}", "error", "no answer in time"));
-	if (s->wait == WAIT_STATUS)
+	if (s->wait == WAIT_COMMAND)
+		control_reply(s, 1, "the alert worker did not answer in time\n");
+	else if (s->wait == WAIT_STATUS)
 		control_status_finish(s, NULL);
 	else if (s->wait == WAIT_STATS)
 		control_stats_finish(s);
@@ -327,9 +330,20 @@ control_stats_reply(struct control *c, enum role r, uint64_t id,
 	json_t		*o;
 
 	TAILQ_FOREACH(s, &c->sessions, entry) {
-		if ((s->wait != WAIT_STATS && s->wait != WAIT_STATUS) || s->id != id ||
+		if ((s->wait != WAIT_STATS && s->wait != WAIT_STATUS &&
+		    s->wait != WAIT_COMMAND) || s->id != id ||
 		    !(s->pending & (1u << r)))
 			continue;
+		if (s->wait == WAIT_COMMAND) {
+			o = json_loadb((const char *)p, len, 0, &jerr);
+			control_reply(s, o != NULL ? (int)json_integer_value(
+			    json_object_get(o, "status")) : 1, o != NULL &&
+			    json_string_value(json_object_get(o, "text")) != NULL ?
+			    json_string_value(json_object_get(o, "text")) :
+			    "malformed answer from the alert worker\n");
+			json_decref(o);
+			return;
+		}
 		if (s->wait == WAIT_STATUS) {
 			o = json_loadb((const char *)p, len, 0, &jerr);
 			control_status_finish(s, json_object_get(o, "streams"));
@@ -403,6 +417,31 @@ control_config_result(struct control *c, enum role r, uint64_t generation,
 	}
 }
 
+/* alerts, silence, silences, unsilence: relayed to the alert worker as
+ * a stats request that carries the arguments. */
+static void
+control_alert_command(struct session *s, int argc, char **argv)
+{
+	struct proc	*pr = &s->control->m->procs[ROLE_ALERT];
+	struct buf	 b;
+	int		 i;
+
+	if (pr->ctl == NULL || pr->pid == 0 || pr->state != PROC_RUNNING) {
+		control_replyf(s, 1, "the alert worker is %s\n",
+		    proc_state_name(pr->state));
+		return;
+	}
+	buf_init(&b);
+	for (i = 0; i < argc; i++)
+		buf_add(&b, argv[i], strlen(argv[i]) + 1);
+	s->wait = WAIT_COMMAND;
+	s->id = ++s->control->next_id;
+	s->pending = 1u << ROLE_ALERT;
+	channel_send(pr->ctl, MSG_CTL_STATS_REQUEST, 0, s->id, b.data, b.len);
+	buf_free(&b);
+	control_arm_timeout(s, STATS_TIMEOUT_MS);
+}
+
 /* Runs one request: argv[0] is the command. */
 static void
 control_run(struct session *s, int argc, char **argv)
@@ -417,6 +456,11 @@ control_run(struct session *s, int argc, char **argv)
 		control_stats(s);
 	else if (strcmp(argv[0], "reload") == 0 && argc == 1)
 		control_reload(s);
+	else if (strcmp(argv[0], "alerts") == 0 ||
+	    strcmp(argv[0], "silence") == 0 ||
+	    strcmp(argv[0], "silences") == 0 ||
+	    strcmp(argv[0], "unsilence") == 0)
+		control_alert_command(s, argc, argv);
 	else if (strcmp(argv[0], "restart") == 0 && argc == 2) {
 		if ((r = role_parse(argv[1])) == -1) {
 			control_replyf(s, 2, "restart: unknown role \"%s\" "

@@ -37,6 +37,11 @@ usage(FILE *fp)
 	    "  restart ROLE           restart one worker: ingest, validate, pgsink or alert\n"
 	    "  stop                   drain the pipeline and stop the daemon\n"
 	    "  log-level LEVEL        error, warn, info or debug\n"
+	    "  alerts [--json]        pending and firing alerts with their values\n"
+	    "  silence RULE[:SCOPE] DURATION [--comment TEXT]\n"
+	    "                         hold back a rule's notifications (DURATION: 90s, 15m, 2h, 1d)\n"
+	    "  silences [--json]      the silences in force\n"
+	    "  unsilence ID           end a silence\n"
 	    "\n"
 	    "options:\n"
 	    "  -s SOCKET              control socket (default $CXPIPE_SOCKET or " DEFAULT_SOCKET ")\n"
@@ -46,6 +51,17 @@ usage(FILE *fp)
 	    "exit status: 0 ok, 1 refused by the daemon, 2 usage, 3 daemon not reachable\n");
 }
 
+/* True when s is a duration the alert worker takes: digits, then
+ * nothing or one of s, m, h, d. */
+static bool
+check_duration(const char *s)
+{
+	size_t	 n = strspn(s, "0123456789");
+
+	return n > 0 && n < 10 && (s[n] == '\0' ||
+	    (strchr("smhd", s[n]) != NULL && s[n + 1] == '\0'));
+}
+
 /* Checks a command line before anything is sent; returns 0 when it is valid. */
 static int
 check_args(int argc, char **argv)
@@ -53,10 +69,19 @@ check_args(int argc, char **argv)
 	const char	*cmd = argv[0];
 	bool		 json = argc == 2 && strcmp(argv[1], "--json") == 0;
 
-	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0)
+	if (strcmp(cmd, "status") == 0 || strcmp(cmd, "stats") == 0 ||
+	    strcmp(cmd, "alerts") == 0 || strcmp(cmd, "silences") == 0)
 		return argc == 1 || json ? 0 : -1;
 	if (strcmp(cmd, "reload") == 0 || strcmp(cmd, "stop") == 0)
 		return argc == 1 ? 0 : -1;
+	if (strcmp(cmd, "silence") == 0)
+		return (argc == 3 || (argc == 5 &&
+		    strcmp(argv[3], "--comment") == 0)) &&
+		    argv[1][0] != '\0' && argv[1][0] != ':' &&
+		    check_duration(argv[2]) ? 0 : -1;
+	if (strcmp(cmd, "unsilence") == 0)
+		return argc == 2 && argv[1][0] != '\0' &&
+		    strspn(argv[1], "0123456789") == strlen(argv[1]) ? 0 : -1;
 	if (strcmp(cmd, "restart") == 0)
 		return argc == 2 && role_parse(argv[1]) != -1 ? 0 : -1;
 	if (strcmp(cmd, "log-level") == 0)

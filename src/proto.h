@@ -29,7 +29,10 @@ enum msg_type {
 	/* master -> worker */
 	MSG_CTL_CONFIG,		/* payload: config text; seq: generation; flags: CONFIG_F_* */
 	MSG_CTL_ATTACH,		/* fd: new channel end; payload: u8 peer role */
-	MSG_CTL_STATS_REQUEST,	/* seq: request id */
+	MSG_CTL_STATS_REQUEST,	/* seq: request id; payload: empty, or a
+				 * command for the role (NUL-terminated
+				 * arguments) answered by MSG_CTL_STATS
+				 * {"status":N,"text":"..."} */
 	MSG_CTL_STOP,		/* drain and exit */
 	MSG_CTL_LOG_LEVEL,	/* flags: enum log_level */
 	MSG_CTL_LOG_REOPEN,

@@ -90,12 +90,23 @@ enum dead_field {
 	DEAD_NFIELDS
 };
 
-/* MSG_OBS_EVENT (validate -> alert). */
+/* MSG_OBS_EVENT (validate -> alert).  A tuple has OBS_V1_NFIELDS fields
+ * (the first layout) or OBS_NFIELDS; alert takes both.  Fields after
+ * OBS_VALID are text or NULL when the event does not carry them. */
 enum obs_field {
 	OBS_FAMILY = 0,
 	OBS_TYPE,
 	OBS_QUEUE,		/* or NULL */
 	OBS_VALID,		/* "1" or "0" */
+	OBS_V1_NFIELDS,
+	OBS_HANDLE_TIME = OBS_V1_NFIELDS, /* seconds, decimal, or NULL */
+	OBS_WAIT_TIME,		/* seconds, or NULL */
+	OBS_QUEUE_TIME,		/* seconds, or NULL */
+	OBS_AGENT,		/* agent id, or NULL */
+	OBS_ACTION,		/* data-action id, or NULL */
+	OBS_VERDICT,		/* agent_state: "accepted" | "rejected", or NULL */
+	OBS_LATENCY_US,		/* receipt minus event time, decimal, or NULL */
+	OBS_STATE,		/* agent_state: the new state, or NULL */
 	OBS_NFIELDS
 };
 

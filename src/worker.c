@@ -8,6 +8,8 @@
 
 #include <event2/event.h>
 
+#include <jansson.h>
+
 #include "channel.h"
 #include "log.h"
 #include "worker.h"
@@ -96,6 +98,48 @@ worker_apply_config(struct worker *w, const struct msg_hdr *h,
 		channel_send(w->ctl, MSG_CTL_CONFIG_RESULT, 0, h->seq, NULL, 0);
 }
 
+#define WORKER_MAX_ARGS	16
+
+/* Runs a command relayed by the master in a stats request's payload
+ * (NUL-terminated arguments) and answers {"status":N,"text":"..."}. */
+static void
+worker_run_command(struct worker *w, const struct msg_hdr *h, const uint8_t *p)
+{
+	char		*argv[WORKER_MAX_ARGS], *args;
+	struct buf	 out;
+	json_t		*o;
+	char		*text;
+	size_t		 off = 0;
+	int		 argc = 0, status;
+
+	buf_init(&out);
+	args = xmalloc(h->len);
+	memcpy(args, p, h->len);
+	while (off < h->len && argc < WORKER_MAX_ARGS) {
+		argv[argc++] = args + off;
+		off += strnlen(args + off, h->len - off) + 1;
+	}
+	if (args[h->len - 1] != '\0' || off != h->len ||
+	    w->ops->command == NULL || w->conf == NULL) {
+		buf_add_str(&out, w->conf == NULL ? "not configured yet\n" :
+		    "malformed command\n");
+		status = 1;
+	} else
+		status = w->ops->command(w, argc, argv, &out);
+	buf_add(&out, "", 1);
+	o = json_pack("{s:i,s:s}", "status", status, "text",
+	    (const char *)out.data);
+	if (o == NULL)
+		o = json_pack("{s:i,s:s}", "status", 1, "text",
+		    "reply is not UTF-8\n");
+	text = json_dumps(o, JSON_COMPACT);
+	channel_send(w->ctl, MSG_CTL_STATS, 0, h->seq, text, strlen(text));
+	free(text);
+	json_decref(o);
+	free(args);
+	buf_free(&out);
+}
+
 /* Starts a drain once; a second request exits at once. */
 static void
 worker_begin_stop(struct worker *w)
@@ -147,7 +191,10 @@ worker_ctl_cb(struct channel *ch, const struct msg_hdr *h, const uint8_t *p,
 		w->ops->attach(w, (enum role)p[0], fd);
 		break;
 	case MSG_CTL_STATS_REQUEST:
-		worker_send_stats(w, h->seq);
+		if (h->len > 0)
+			worker_run_command(w, h, p);
+		else
+			worker_send_stats(w, h->seq);
 		break;
 	case MSG_CTL_STOP:
 		worker_begin_stop(w);

@@ -26,6 +26,11 @@ struct worker_ops {
 	void		(*attach)(struct worker *, enum role peer, int fd);
 	/* Appends this worker's counters as JSON members ("k": v, ...). */
 	void		(*stats)(struct worker *, struct buf *);
+	/* Runs a command the master relays from cxpipectl (argv[0] is the
+	 * command); writes the reply text to out and returns the exit status
+	 * for cxpipectl.  NULL: the role takes no commands. */
+	int		(*command)(struct worker *, int argc, char **argv,
+			    struct buf *out);
 	/* Begins draining; the role calls worker_drained() when done. */
 	void		(*stop)(struct worker *);
 	/* Frees the role's state at exit. */

@@ -2,12 +2,22 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "../ingest/curl_loop.h"
 #include "alert.h"
+#include "alert_internal.h"
 #include "channel.h"
+#include "eval.h"
+#include "silence.h"
+#include "webhook.h"
 #include "config.h"
 #include "log.h"
 #include "proto.h"
@@ -15,22 +25,15 @@
 #include "tuple.h"
 #include "window.h"
 #include "worker.h"
+#include "xmalloc.h"
 
 /* Keys listed under "top" in stats. */
 #define ALERT_TOP_KEYS	20
 
-struct alert {
-	struct window	*win;		/* NULL until the first config */
-	struct channel	*obs;		/* from validate, NULL between attaches */
-	uint64_t	 observations;	/* well-formed MSG_OBS_EVENT received */
-	uint64_t	 invalid;	/* of which for events that failed validation */
-	uint64_t	 malformed;	/* MSG_OBS_EVENT that could not be read */
-	uint64_t	 oversized;	/* keys too long to keep in a window */
-};
 
 /* Seconds on a clock that never steps back, for the windows (the coarse
  * clock is cheaper and a millisecond off does not matter here). */
-static int64_t
+int64_t
 alert_now_s(void)
 {
 	struct timespec	 ts;
@@ -50,6 +53,66 @@ alert_field_is_text(const struct tuple *t, int i)
 	return t->val[i] != NULL && memchr(t->val[i], '\0', t->len[i]) == NULL;
 }
 
+/* True when every optional field present is text. */
+static bool
+alert_fields_are_text(const struct tuple *t)
+{
+	int	 i;
+
+	for (i = OBS_V1_NFIELDS; i < OBS_NFIELDS && i < t->n; i++)
+		if (t->val[i] != NULL && !alert_field_is_text(t, i))
+			return false;
+	return true;
+}
+
+/* Reads field i as a number of seconds (scale 1) or microseconds (scale
+ * 1e-6) into o's timed value w, when it is there and a number >= 0. */
+static void
+alert_timed_field(const struct tuple *t, int i, double scale,
+    struct agg_obs *o, enum agg_timed w)
+{
+	char	*end;
+	double	 v;
+
+	if (i >= t->n || t->val[i] == NULL)
+		return;
+	v = strtod(t->val[i], &end);
+	if (end == t->val[i] || *end != '\0' || !(v >= 0))
+		return;
+	o->has[w] = true;
+	o->v[w] = v * scale;
+}
+
+/* Counts one observation into the rules' aggregates. */
+static void
+alert_feed_eval(struct alert *a, const struct tuple *t, bool valid)
+{
+	struct eval_obs	 ob;
+
+	if (a->ev == NULL)
+		return;
+	memset(&ob, 0, sizeof(ob));
+	ob.key[EVAL_GLOBAL] = "";
+	ob.o.invalid = !valid;
+	if (valid) {
+		ob.key[EVAL_TYPE] = t->val[OBS_TYPE];
+		ob.key[EVAL_QUEUE] = t->val[OBS_QUEUE];
+	}
+	if (t->n >= OBS_NFIELDS) {
+		if (valid) {
+			ob.key[EVAL_AGENT] = t->val[OBS_AGENT];
+			ob.key[EVAL_ACTION] = t->val[OBS_ACTION];
+		}
+		ob.o.rejected = t->val[OBS_VERDICT] != NULL &&
+		    strcmp(t->val[OBS_VERDICT], "rejected") == 0;
+		alert_timed_field(t, OBS_HANDLE_TIME, 1, &ob.o, AGG_HANDLE);
+		alert_timed_field(t, OBS_WAIT_TIME, 1, &ob.o, AGG_WAIT);
+		alert_timed_field(t, OBS_QUEUE_TIME, 1, &ob.o, AGG_QUEUE);
+		alert_timed_field(t, OBS_LATENCY_US, 1e-6, &ob.o, AGG_LATENCY);
+	}
+	eval_observe(a->ev, &ob, alert_now_s());
+}
+
 /* Counts one observation into the windows. */
 static void
 alert_handle_obs(struct alert *a, const uint8_t *p, size_t len)
@@ -58,7 +121,9 @@ alert_handle_obs(struct alert *a, const uint8_t *p, size_t len)
 	struct window_key	 k;
 	const char		*valid;
 
-	if (tuple_parse(&t, p, len) == -1 || t.n < OBS_NFIELDS ||
+	if (tuple_parse(&t, p, len) == -1 ||
+	    (t.n != OBS_V1_NFIELDS && t.n < OBS_NFIELDS) ||
+	    !alert_fields_are_text(&t) ||
 	    !alert_field_is_text(&t, OBS_FAMILY) ||
 	    (t.val[OBS_TYPE] != NULL && !alert_field_is_text(&t, OBS_TYPE)) ||
 	    (t.val[OBS_QUEUE] != NULL && !alert_field_is_text(&t, OBS_QUEUE)) ||
@@ -72,6 +137,7 @@ alert_handle_obs(struct alert *a, const uint8_t *p, size_t len)
 		return;
 	}
 	a->observations++;
+	alert_feed_eval(a, &t, valid[0] == '1');
 	if (valid[0] == '0') {
 		a->invalid++;
 		return;
@@ -113,21 +179,136 @@ alert_obs_eof_cb(struct channel *ch, const char *why, void *arg)
 		a->obs = NULL;
 }
 
-/* Applies a config: the key limit changes live. */
+/* Milliseconds since the epoch, for alert times. */
+static int64_t
+alert_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Formats epoch ms as RFC 3339 UTC with milliseconds. */
+static void
+alert_format_time(int64_t ms, char *out, size_t len)
+{
+	struct tm	 tm;
+	time_t		 t = (time_t)(ms / 1000);
+	char		 s[32];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%s.%03dZ", s, (int)(ms % 1000));
+}
+
+/* A notification the rules let out: held back by a silence (false), or
+ * queued for the webhooks as JSON. */
+static bool
+alert_notify_cb(void *arg, const struct eval_note *n)
+{
+	struct alert		*a = arg;
+	const struct rule_alert	*x = n->alert;
+	const char		*status;
+	char			 starts[40], ends[40], *body, *p, *q, *eq;
+	json_t			*o, *labels;
+
+	status = x->state == RULE_RESOLVED ? "resolved" : "firing";
+	if (silence_match(a->silences, n->rule, n->scope, alert_wall_ms() / 1000)) {
+		a->silenced++;
+		log_debug("alert %s %s: %s notification silenced", n->rule,
+		    n->fingerprint, status);
+		return false;
+	}
+	alert_format_time(x->started_ms, starts, sizeof(starts));
+	if (x->ended_ms != 0)
+		alert_format_time(x->ended_ms, ends, sizeof(ends));
+	labels = json_object();
+	for (p = n->labels != NULL ? xstrdup(n->labels) : NULL, q = p;
+	    q != NULL && *q != '\0';) {
+		char *item = strsep(&q, ",");
+		while (*item == ' ')
+			item++;
+		if ((eq = strchr(item, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		item[strcspn(item, " ")] = '\0';
+		while (*eq == ' ')
+			eq++;
+		json_object_set_new(labels, item, json_string(eq));
+	}
+	free(p);
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:f,s:f,s:s,s:s,s:s?,s:o}",
+	    "status", status, "rule", n->rule, "severity",
+	    rule_severity_name(x->severity), "scope_kind", n->scope_kind,
+	    "scope", n->scope, "value", x->value, "threshold", x->threshold,
+	    "fingerprint", n->fingerprint, "startsAt", starts,
+	    "endsAt", x->ended_ms != 0 ? ends : NULL, "labels", labels);
+	if (o == NULL) {
+		log_warnx("alert %s %s: notification not encodable", n->rule,
+		    n->fingerprint);
+		return true;
+	}
+	body = json_dumps(o, JSON_COMPACT);
+	log_info("alert %s %s: notifying %s, %s", n->rule, n->fingerprint,
+	    status, rule_severity_name(x->severity));
+	if (a->hooks != NULL)
+		webhook_set_post(a->hooks, n->rule, body);
+	free(body);
+	json_decref(o);
+	return true;
+}
+
+/* The evaluation timer: every rule, then the notifications due. */
+static void
+alert_tick_cb(int fd, short what, void *arg)
+{
+	struct alert	*a = arg;
+
+	(void)fd;
+	(void)what;
+	eval_tick(a->ev, alert_now_s(), alert_wall_ms(), alert_notify_cb, a);
+}
+
+/* Applies a config: key limit, rules, thresholds and webhooks change
+ * live; aggregates and alerts of unchanged rules are kept. */
 static int
 alert_configure(struct worker *w, const struct config *conf,
     const struct config *old, char *err, size_t errlen)
 {
-	struct alert	*a = worker_arg(w);
+	struct alert		*a = worker_arg(w);
+	struct webhook_set	*hooks;
+	char			 path[4096];
 
 	(void)old;
-	(void)err;
-	(void)errlen;
+	if (a->curl == NULL)
+		a->curl = curl_loop_new(worker_base(w));
+	if ((hooks = webhook_set_new(a->curl, conf, a->hooks, err,
+	    errlen)) == NULL)
+		return -1;
+	a->hooks = hooks;
 	if (a->win == NULL)
 		a->win = window_new((size_t)conf->alert_max_keys,
 		    WINDOW_SECONDS_DEFAULT);
 	else
 		window_set_max_keys(a->win, (size_t)conf->alert_max_keys);
+	if (a->ev == NULL)
+		a->ev = eval_new();
+	eval_configure(a->ev, conf);
+	if (a->silences == NULL) {
+		snprintf(path, sizeof(path), "%s/alert-silences.json",
+		    conf->spool_dir);
+		a->silences = silence_set_load(path);
+	}
+	if (a->ev_tick == NULL)
+		a->ev_tick = event_new(worker_base(w), -1, EV_PERSIST,
+		    alert_tick_cb, a);
+	if (a->tick.tv_sec * 1000 + a->tick.tv_usec / 1000 !=
+	    conf->alert_eval_interval_ms) {
+		a->tick.tv_sec = conf->alert_eval_interval_ms / 1000;
+		a->tick.tv_usec = (conf->alert_eval_interval_ms % 1000) * 1000;
+		event_add(a->ev_tick, &a->tick);
+	}
 	/* A channel attached before the first config waited for the window. */
 	if (a->obs != NULL && channel_is_paused(a->obs))
 		channel_pause(a->obs, false);
@@ -247,6 +428,12 @@ alert_stats(struct worker *w, struct buf *b)
 		    (unsigned long long)top[i].count);
 	}
 	buf_add_str(b, "]");
+	if (a->ev != NULL) {
+		buf_add_str(b, ",");
+		eval_stats(a->ev, b);
+	}
+	buf_printf(b, ",\"silenced\":%llu,", (unsigned long long)a->silenced);
+	webhook_set_stats(a->hooks, b);
 }
 
 /* Nothing is in flight in this worker: it is drained at once. */
@@ -266,6 +453,17 @@ alert_shutdown(struct worker *w)
 	a->obs = NULL;
 	window_free(a->win);
 	a->win = NULL;
+	if (a->ev_tick != NULL)
+		event_free(a->ev_tick);
+	a->ev_tick = NULL;
+	webhook_set_free(a->hooks);
+	a->hooks = NULL;
+	curl_loop_free(a->curl);
+	a->curl = NULL;
+	eval_free(a->ev);
+	a->ev = NULL;
+	silence_set_free(a->silences);
+	a->silences = NULL;
 }
 
 static const struct worker_ops alert_ops = {
@@ -273,6 +471,7 @@ static const struct worker_ops alert_ops = {
 	.configure = alert_configure,
 	.attach = alert_attach,
 	.stats = alert_stats,
+	.command = alert_command,
 	.stop = alert_stop,
 	.shutdown = alert_shutdown,
 };
