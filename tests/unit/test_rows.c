@@ -79,7 +79,7 @@ test_interaction(void)
 	struct tuple		 t;
 	struct row_event	 re;
 	char			 reason[512];
-	const struct jval	*type, *queue;
+	struct obs_values	 o;
 
 	buf_init(&b);
 	CHECK(build(&interaction_rules, "{\"interactionId\":\"1\",\"timestamp\":"
@@ -96,8 +96,9 @@ test_interaction(void)
 	CHECK(field_is(&t, IX_DISPOSITION, NULL));
 	CHECK(field_is(&t, IX_QUEUE_NAME, "Sales"));
 	CHECK(field_is(&t, IX_AGENT_ID, NULL));
-	CHECK(interaction_rules.obs_keys(re.ev, &type, &queue));
-	CHECK(jval_str_eq(type, "call") && jval_str_eq(queue, "Sales"));
+	memset(&o, 0, sizeof(o));
+	CHECK(interaction_rules.observe(re.ev, &o));
+	CHECK(jval_str_eq(o.type, "call") && jval_str_eq(o.queue, "Sales"));
 
 	CHECK(build(&interaction_rules, "{\"interactionId\":\"1\",\"timestamp\":"
 	    "\"2026-11-23T10:15:30Z\",\"type\":\"call\",\"idempotencyKey\":\"k1\","
@@ -115,7 +116,7 @@ test_analytics(void)
 	struct tuple		 t;
 	struct row_event	 re;
 	char			 reason[512];
-	const struct jval	*type, *queue;
+	struct obs_values	 o;
 
 	buf_init(&b);
 	CHECK(build(&analytics_rules, "{\"eventType\":\"interaction\","
@@ -137,20 +138,22 @@ test_analytics(void)
 	CHECK(field_is(&t, AN_QUEUE_NAME, "Kundenservice \xc3\x96sterreich"));
 	CHECK(field_is(&t, AN_AGENT_ID, "70013"));
 	CHECK(field_is(&t, AN_LAST_UPDATED, "2026-11-23T15:15:31.000000Z"));
-	CHECK(analytics_rules.obs_keys(re.ev, &type, &queue));
-	CHECK(jval_str_eq(type, "interaction"));
+	memset(&o, 0, sizeof(o));
+	CHECK(analytics_rules.observe(re.ev, &o));
+	CHECK(jval_str_eq(o.type, "interaction"));
+	CHECK(o.handle_time != NULL && jval_str_eq(o.agent, "70013"));
 
 	/* Only active interactions are observed. */
 	CHECK(build(&analytics_rules, "{\"eventType\":\"queue\",\"interactionId\":"
 	    "\"2\",\"timestamp\":\"2026-11-23T10:15:30Z\",\"state\":\"active\"}",
 	    "0", &b, &t, reason, sizeof(reason), &re) == 0);
-	CHECK(!analytics_rules.obs_keys(re.ev, &type, &queue));
+	CHECK(!analytics_rules.observe(re.ev, &o));
 	CHECK(field_is(&t, AN_HANDLE_TIME, NULL));
 	CHECK(field_is(&t, AN_LAST_UPDATED, NULL));
 	CHECK(build(&analytics_rules, "{\"eventType\":\"interaction\",\"interactionId\":"
 	    "\"2\",\"timestamp\":\"2026-11-23T10:15:30Z\",\"state\":\"held\"}",
 	    "0", &b, &t, reason, sizeof(reason), &re) == 0);
-	CHECK(!analytics_rules.obs_keys(re.ev, &type, &queue));
+	CHECK(!analytics_rules.observe(re.ev, &o));
 
 	/* A schema that lets a key member go is no excuse for a NULL key. */
 	CHECK(build(&analytics_rules, "{\"eventType\":\"interaction\","
@@ -173,7 +176,7 @@ test_agent_state(void)
 	struct tuple		 t;
 	struct row_event	 re;
 	char			 reason[512];
-	const struct jval	*type, *queue;
+	struct obs_values	 o;
 
 	buf_init(&b);
 	CHECK(build(&agent_state_rules, "{\"type\":\"agent.state.change\","
@@ -191,8 +194,9 @@ test_agent_state(void)
 	CHECK(field_is(&t, AS_VERDICT, "accepted"));
 	CHECK(field_is(&t, AS_LATENCY_US, "750000"));
 	CHECK(!re.rejected);
-	CHECK(agent_state_rules.obs_keys(re.ev, &type, &queue));
-	CHECK(jval_str_eq(type, "Busy") && queue == NULL);
+	memset(&o, 0, sizeof(o));
+	CHECK(agent_state_rules.observe(re.ev, &o));
+	CHECK(jval_str_eq(o.state, "Busy") && o.queue == NULL && o.agent != NULL);
 
 	/* Outside the matrix: stored, verdict rejected; received before the
 	 * event time: a negative latency. */
@@ -220,7 +224,7 @@ test_data_action(void)
 	struct tuple		 t;
 	struct row_event	 re;
 	char			 reason[512];
-	const struct jval	*type, *queue;
+	struct obs_values	 o;
 
 	buf_init(&b);
 	CHECK(build(&data_action_rules, "{\"type\":\"event\",\"timestamp\":"
@@ -233,8 +237,9 @@ test_data_action(void)
 	CHECK(field_is(&t, DA_EVENT_TYPE, "failed"));
 	CHECK(field_is(&t, DA_EVENT_TIME, "2026-11-23T23:59:59.999999Z"));
 	CHECK(field_is(&t, DA_BUCKET, "2026-11-23T23:59:00.000000Z"));
-	CHECK(data_action_rules.obs_keys(re.ev, &type, &queue));
-	CHECK(jval_str_eq(type, "failed") && queue == NULL);
+	memset(&o, 0, sizeof(o));
+	CHECK(data_action_rules.observe(re.ev, &o));
+	CHECK(jval_str_eq(o.type, "failed") && o.queue == NULL && o.action != NULL);
 
 	CHECK(build(&data_action_rules, "{\"type\":\"event\",\"timestamp\":"
 	    "\"2026-11-24T00:00:00Z\",\"data\":[]}", "0", &b, &t, reason,

@@ -192,9 +192,9 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		    "{\"error\":\"missing or wrong bearer token\"}");
 		return;
 	}
-	if (fam < 0 || fam != FAMILY_INTERACTION) {
+	if (fam < 0) {
 		http_reply(h, req, HTTP_NOTFOUND, "Not Found",
-		    "{\"error\":\"unknown or unsupported event family\"}");
+		    "{\"error\":\"unknown event family\"}");
 		return;
 	}
 	if (!ingest_can_accept(h->in)) {

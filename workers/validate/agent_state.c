@@ -38,14 +38,14 @@ agent_state_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Observed by the state the agent is now in. */
 static bool
-agent_state_obs_keys(const struct jval *ev, const struct jval **type,
-    const struct jval **queue)
+agent_state_observe(const struct jval *ev, struct obs_values *o)
 {
-	*type = row_string(jval_get(ev, "currentState"));
-	*queue = NULL;
-	return *type != NULL;
+	o->type = row_string(jval_get(ev, "type"));
+	o->agent = row_string(jval_get(ev, "agentId"));
+	o->state = row_string(jval_get(ev, "currentState"));
+	return o->type != NULL;
 }
 
 const struct family_rules agent_state_rules = {
-	AS_NFIELDS, agent_state_build_row, agent_state_obs_keys
+	AS_NFIELDS, agent_state_build_row, agent_state_observe
 };

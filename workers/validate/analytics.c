@@ -33,19 +33,23 @@ analytics_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Only active interactions feed the aggregates, by queue. */
 static bool
-analytics_obs_keys(const struct jval *ev, const struct jval **type,
-    const struct jval **queue)
+analytics_observe(const struct jval *ev, struct obs_values *o)
 {
 	const struct jval *et = jval_get(ev, "eventType");
 
 	if (!jval_str_eq(et, "interaction") ||
 	    !jval_str_eq(jval_get(ev, "state"), "active"))
 		return false;
-	*type = et;
-	*queue = row_string(jval_get(ev, "queueName"));
+	o->type = et;
+	o->queue = row_string(jval_get(ev, "queueName"));
+	o->agent = row_string(jval_get(ev, "agentId"));
+	o->state = row_string(jval_get(ev, "state"));
+	o->handle_time = jval_get(ev, "handleTime");
+	o->wait_time = jval_get(ev, "waitTime");
+	o->queue_time = jval_get(ev, "queueTime");
 	return true;
 }
 
 const struct family_rules analytics_rules = {
-	AN_NFIELDS, analytics_build_row, analytics_obs_keys
+	AN_NFIELDS, analytics_build_row, analytics_observe
 };

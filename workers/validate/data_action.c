@@ -30,14 +30,15 @@ data_action_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Observed by event type (data.eventType). */
 static bool
-data_action_obs_keys(const struct jval *ev, const struct jval **type,
-    const struct jval **queue)
+data_action_observe(const struct jval *ev, struct obs_values *o)
 {
-	*type = row_string(jval_get(jval_get(ev, "data"), "eventType"));
-	*queue = NULL;
-	return *type != NULL;
+	const struct jval *data = jval_get(ev, "data");
+
+	o->type = row_string(jval_get(data, "eventType"));
+	o->action = row_string(jval_get(data, "actionId"));
+	return o->type != NULL;
 }
 
 const struct family_rules data_action_rules = {
-	DA_NFIELDS, data_action_build_row, data_action_obs_keys
+	DA_NFIELDS, data_action_build_row, data_action_observe
 };

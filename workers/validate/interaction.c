@@ -31,14 +31,17 @@ interaction_build_row(struct buf *b, struct row_event *re, char *reason,
 
 /* Observed by type and queue. */
 static bool
-interaction_obs_keys(const struct jval *ev, const struct jval **type,
-    const struct jval **queue)
+interaction_observe(const struct jval *ev, struct obs_values *o)
 {
-	*type = row_string(jval_get(ev, "type"));
-	*queue = row_string(jval_get(jval_get(ev, "attributes"), "queueName"));
-	return *type != NULL;
+	const struct jval *attrs = jval_get(ev, "attributes");
+
+	o->type = row_string(jval_get(ev, "type"));
+	o->queue = row_string(jval_get(attrs, "queueName"));
+	o->agent = row_string(jval_get(attrs, "agentId"));
+	o->handle_time = jval_get(attrs, "duration");
+	return o->type != NULL;
 }
 
 const struct family_rules interaction_rules = {
-	IX_NFIELDS, interaction_build_row, interaction_obs_keys
+	IX_NFIELDS, interaction_build_row, interaction_observe
 };

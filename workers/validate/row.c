@@ -45,7 +45,12 @@ row_add_required(struct buf *b, const struct jval *obj, const char *key,
 void
 row_add_number(struct buf *b, const struct jval *obj, const char *key)
 {
-	const struct jval *v = jval_get(obj, key);
+	row_add_number_value(b, jval_get(obj, key));
+}
+
+void
+row_add_number_value(struct buf *b, const struct jval *v)
+{
 	char		 num[64];
 	double		 d;
 	int		 prec;

@@ -42,6 +42,8 @@ int	 row_add_required(struct buf *, const struct jval *obj, const char *key,
 /* A number as PostgreSQL numeric text (the shortest that reads back as
  * the same double), or NULL when absent or not a number. */
 void	 row_add_number(struct buf *, const struct jval *obj, const char *key);
+/* The same for a value itself (NULL or not a number: NULL). */
+void	 row_add_number_value(struct buf *, const struct jval *);
 /* A date-time normalised to UTC with microseconds, or NULL when absent or
  * null; -1 when it is no valid date-time. */
 int	 row_add_time(struct buf *, const struct jval *obj, const char *key,

@@ -106,20 +106,41 @@ validate_add_jstr(struct buf *b, const struct jval *s)
 		tuple_add(b, s->u.s, strnlen(s->u.s, s->n));
 }
 
-/* Tells alert what was seen: family, type, queue, valid or not. */
+/*
+ * Tells alert what was seen (record.h, obs_field): o is NULL for an event
+ * that failed; verdict is agent_state's, or NULL; latency_us is receipt
+ * minus event time, when known (have_latency).
+ */
 static void
-validate_observe(struct validate *v, enum family fam, const struct jval *type,
-    const struct jval *queue, int valid)
+validate_observe(struct validate *v, enum family fam,
+    const struct obs_values *o, const char *verdict, bool have_latency,
+    int64_t latency_us)
 {
+	static const struct obs_values none;
 	struct buf	*b = &v->obsbuf;
+	char		 lat[24];
 
 	if (v->obs == NULL || channel_pending(v->obs) >= DOWN_HIWAT)
 		return;
+	if (o == NULL)
+		o = &none;
 	buf_reset(b);
 	tuple_add_str(b, family_name(fam));
-	validate_add_jstr(b, type);
-	validate_add_jstr(b, queue);
-	tuple_add_str(b, valid ? "1" : "0");
+	validate_add_jstr(b, o->type);
+	validate_add_jstr(b, o->queue);
+	tuple_add_str(b, o != &none ? "1" : "0");
+	row_add_number_value(b, o->handle_time);
+	row_add_number_value(b, o->wait_time);
+	row_add_number_value(b, o->queue_time);
+	validate_add_jstr(b, o->agent);
+	validate_add_jstr(b, o->action);
+	tuple_add_str(b, verdict);
+	if (have_latency) {
+		snprintf(lat, sizeof(lat), "%" PRId64, latency_us);
+		tuple_add_str(b, lat);
+	} else
+		tuple_add_null(b);
+	validate_add_jstr(b, o->state);
 	channel_send(v->obs, MSG_OBS_EVENT, 0, 0, b->data, b->len);
 }
 
@@ -192,7 +213,7 @@ validate_valid_event(struct validate *v, const struct msg_hdr *h,
 	const struct family_rules *rules = validate_rules[h->flags];
 	struct tuple	 check;
 	char		 reason[REASON_MAX];
-	const struct jval *type = NULL, *queue = NULL;
+	struct obs_values o;
 	enum family	 fam = (enum family)h->flags;
 
 	re->states = &v->states;
@@ -218,12 +239,15 @@ validate_valid_event(struct validate *v, const struct msg_hdr *h,
 	v->n.valid++;
 	if (re->rejected)
 		v->n.rejected_transitions++;
-	if (rules->obs_keys(re->ev, &type, &queue))
-		validate_observe(v, fam, type, queue, 1);
+	memset(&o, 0, sizeof(o));
+	if (rules->observe(re->ev, &o))
+		validate_observe(v, fam, &o, fam != FAMILY_AGENT_STATE ? NULL :
+		    re->rejected ? "rejected" : "accepted", true,
+		    re->received_us - re->event_us);
 	return;
 dead:
 	validate_dead(v, h->seq, t, reason);
-	validate_observe(v, fam, NULL, NULL, 0);
+	validate_observe(v, fam, NULL, NULL, false, 0);
 }
 
 /* Where schema_validate_all() writes the errors: "; " between them. */
@@ -308,7 +332,7 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 			v->n.not_json++;
 		}
 		validate_dead(v, h->seq, &t, reason);
-		validate_observe(v, fam, NULL, NULL, 0);
+		validate_observe(v, fam, NULL, NULL, false, 0);
 		return;
 	}
 	re.ev = ev;
@@ -319,7 +343,7 @@ validate_event(struct validate *v, const struct msg_hdr *h, const uint8_t *p)
 		validate_dead(v, h->seq, &t, reason);
 	} else if (!validate_check(v, v->schemas[fam], ev, reason, sizeof(reason))) {
 		validate_dead(v, h->seq, &t, reason);
-		validate_observe(v, fam, NULL, NULL, 0);
+		validate_observe(v, fam, NULL, NULL, false, 0);
 	} else
 		validate_valid_event(v, h, &t, &re);
 }
