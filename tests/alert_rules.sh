@@ -16,7 +16,7 @@ T=$(mktemp -d /tmp/cxpipe-alert.XXXXXX)
 RX_PID=
 cleanup() {
 	[ -n "$RX_PID" ] && kill "$RX_PID" 2>/dev/null
-	[ -n "${DRV_PID:-}" ] && kill "$DRV_PID" 2>/dev/null
+	[ -n "${drv_pid:-}" ] && kill "$drv_pid" 2>/dev/null
 	wait 2>/dev/null || true
 	rm -rf "$T"
 }
@@ -79,7 +79,8 @@ CONF
 # Under ASan freed keys would sit in its quarantine and RSS would measure it.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=1
 coproc DRV { exec "$top_builddir/tests/alert_driver" "$top_builddir/cxpiped" "$T/conf" 2>"$T/alert.log"; }
-DRV_PID=$DRV_PID
+# A copy: bash unsets DRV_PID as soon as the coprocess is reaped.
+drv_pid=$DRV_PID
 # Plain fds: a coprocess's own are closed in subshells (pipelines).
 exec 7>&"${DRV[1]}" 8<&"${DRV[0]}"
 say() { printf '%s\n' "$*" >&7; }
@@ -95,12 +96,14 @@ feed() {
 }
 count() { grep -c "$1" "$T/hook" 2>/dev/null || true; }
 
-# Warning, then critical, then back under warning.
-feed x 25 Q1 150
+# Warning, then critical, then back under warning.  Each phase outlasts
+# the receiver's refusals and the retries (the feed is queued in the
+# driver, so the next phase follows without a gap in the 2 s window).
+feed x 60 Q1 150
 wait_for 15 grep -q '"status":"firing","rule":"ht","severity":"warning"' "$T/hook" ||
     fail "no firing(warning) for ht"
 [ -s "$T/hook.refused" ] || fail "the receiver refused nothing: no retry tested"
-feed x 25 Q1 400
+feed x 40 Q1 400
 wait_for 15 grep -q '"rule":"ht","severity":"critical"' "$T/hook" ||
     fail "no firing(critical) for ht"
 ask cmd alerts --json | grep -q '\\"rule\\":\\"ht\\"' || fail "alerts lacks ht"
@@ -147,6 +150,6 @@ echo "$st" | grep -Eq '"agent":[0-9]{4,}' || fail "no agent evictions counted: $
 say "obs4 interaction completed Q3 1"
 ask stats | grep -q '"malformed":0' || fail "a 4-field observation was refused"
 exec 7>&- {DRV[1]}>&-
-wait "$DRV_PID" || fail "driver failed"
-DRV_PID=
+wait "$drv_pid" || fail "driver failed"
+drv_pid=
 echo "alert_rules: ok"
