@@ -131,6 +131,7 @@ struct config {
 
 	/* [alert] */
 	int64_t		 alert_max_keys;
+	int64_t		 alert_snapshot_interval_ms;
 
 	/* [states] */
 	struct state_matrix states;

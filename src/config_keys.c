@@ -76,6 +76,8 @@ const struct config_key config_keys[] = {
 
 	{ "alert", "max_keys", KT_INT, C(alert_max_keys), "10000", 1, 10000000, 0, NULL, RELOAD_LIVE,
 	  "Most distinct aggregate keys kept; the least recently seen is evicted." },
+	{ "alert", "snapshot_interval", KT_DURATION, C(alert_snapshot_interval_ms), "60s", 1000, 86400000, 1000, NULL, RELOAD_LIVE,
+	  "Length of a metric_snapshots window: each key's counts over it are written to PostgreSQL when it ends (a bare number is seconds)." },
 
 	{ "source", "type", KT_ENUM, S(type), NULL, NOLIM, 0, "ndjson", RELOAD_INGEST,
 	  "[source NAME] kind of source: ndjson replays a file or stdin once." },
