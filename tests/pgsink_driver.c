@@ -657,8 +657,8 @@ check_rest(struct drv *d, PGconn *db, uint64_t fam)
 	    (uint64_t)db_value(db, "SELECT seq FROM cxpipe_offsets WHERE source = 'replay1'") != max_replay ||
 	    db_value(db, "SELECT count(*) FROM cxpipe_offsets") != 2)
 		die("cxpipe_offsets is wrong");
-	if (db_value(db, "SELECT max(version) FROM cxpipe_schema_version") != 2)
-		die("schema version is not 2");
+	if (db_value(db, "SELECT max(version) FROM cxpipe_schema_version") != 3)
+		die("schema version is not 3");
 	printf("pgsink_driver: %" PRIu64 " dead letters (%" PRIu64 " refused by "
 	    "PostgreSQL), offsets and schema version as expected\n",
 	    dead + bad + fam, bad + fam);

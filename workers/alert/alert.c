@@ -14,6 +14,8 @@
 #include "record.h"
 #include "tuple.h"
 #include "window.h"
+#include "persist.h"
+#include "snapshot.h"
 #include "worker.h"
 
 /* Keys listed under "top" in stats. */
@@ -22,6 +24,9 @@
 struct alert {
 	struct window	*win;		/* NULL until the first config */
 	struct channel	*obs;		/* from validate, NULL between attaches */
+	struct persist	*persist;	/* records for pgsink (persist.h) */
+	struct snapshot	*snap;		/* metric snapshots (snapshot.h) */
+	int		 pgsink_fd;	/* attached before the first config */
 	uint64_t	 observations;	/* well-formed MSG_OBS_EVENT received */
 	uint64_t	 invalid;	/* of which for events that failed validation */
 	uint64_t	 malformed;	/* MSG_OBS_EVENT that could not be read */
@@ -72,6 +77,8 @@ alert_handle_obs(struct alert *a, const uint8_t *p, size_t len)
 		return;
 	}
 	a->observations++;
+	snapshot_observe(a->snap, t.val[OBS_FAMILY], t.val[OBS_TYPE],
+	    t.val[OBS_QUEUE], valid[0] == '1');
 	if (valid[0] == '0') {
 		a->invalid++;
 		return;
@@ -128,6 +135,19 @@ alert_configure(struct worker *w, const struct config *conf,
 		    WINDOW_SECONDS_DEFAULT);
 	else
 		window_set_max_keys(a->win, (size_t)conf->alert_max_keys);
+	if (a->persist == NULL) {
+		a->persist = persist_new(worker_base(w), conf->spool_dir, 0);
+		a->snap = snapshot_new(worker_base(w), a->persist,
+		    conf->alert_snapshot_interval_ms, (size_t)conf->alert_max_keys);
+		if (a->pgsink_fd != -1)
+			persist_attach(a->persist, a->pgsink_fd);
+		a->pgsink_fd = -1;
+#ifdef CXPIPE_TEST_HOOKS
+		persist_test_transitions(a->persist);
+#endif
+	} else
+		snapshot_configure(a->snap, conf->alert_snapshot_interval_ms,
+		    (size_t)conf->alert_max_keys);
 	/* A channel attached before the first config waited for the window. */
 	if (a->obs != NULL && channel_is_paused(a->obs))
 		channel_pause(a->obs, false);
@@ -140,6 +160,16 @@ alert_attach(struct worker *w, enum role peer, int fd)
 {
 	struct alert	*a = worker_arg(w);
 
+	if (peer == ROLE_PGSINK) {
+		if (a->persist != NULL)
+			persist_attach(a->persist, fd);
+		else {
+			if (a->pgsink_fd != -1)
+				close(a->pgsink_fd);
+			a->pgsink_fd = fd;
+		}
+		return;
+	}
 	if (peer != ROLE_VALIDATE) {
 		log_warnx("attach from %s: not a neighbour of alert",
 		    role_name(peer));
@@ -225,6 +255,10 @@ alert_stats(struct worker *w, struct buf *b)
 	    (unsigned long long)a->observations,
 	    (unsigned long long)a->invalid, (unsigned long long)a->malformed,
 	    (unsigned long long)a->oversized, a->obs != NULL ? "true" : "false");
+	if (a->persist != NULL) {
+		persist_stats(a->persist, b);
+		snapshot_stats(a->snap, b);
+	}
 	if (a->win == NULL)
 		return;
 	buf_printf(b, ",\"keys\":%zu,\"max_keys\":%zu,\"evictions\":%llu,"
@@ -266,6 +300,13 @@ alert_shutdown(struct worker *w)
 	a->obs = NULL;
 	window_free(a->win);
 	a->win = NULL;
+	snapshot_free(a->snap);
+	a->snap = NULL;
+	persist_free(a->persist);
+	a->persist = NULL;
+	if (a->pgsink_fd != -1)
+		close(a->pgsink_fd);
+	a->pgsink_fd = -1;
 }
 
 static const struct worker_ops alert_ops = {
@@ -283,5 +324,6 @@ alert_main(void)
 	struct alert	 a;
 
 	memset(&a, 0, sizeof(a));
+	a.pgsink_fd = -1;
 	return worker_main(&alert_ops, &a);
 }
