@@ -727,7 +727,8 @@ main(int argc, char **argv)
 		PQclear(db_exec(db, "DROP TABLE IF EXISTS cxone_events,"
 		    " cxpipe_dead_letters, cxpipe_offsets, cxpipe_schema_version,"
 		    " analytics_events, agent_state_changes, agent_states,"
-		    " data_action_events, data_action_rollups"));
+		    " data_action_events, data_action_rollups, alerts,"
+		    " metric_snapshots"));
 	PQfinish(db);
 	drv_model(&d);
 
