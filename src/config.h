@@ -167,6 +167,7 @@ struct config {
 	int64_t		 alert_group_wait_ms;
 	int64_t		 alert_group_interval_ms;
 	int64_t		 alert_eval_interval_ms;
+	int64_t		 alert_snapshot_interval_ms;
 
 	/* [states] */
 	struct state_matrix states;

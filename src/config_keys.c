@@ -84,6 +84,8 @@ const struct config_key config_keys[] = {
 	  "How long the first notification of a rule waits for more of its alerts to join it (Alertmanager's group_wait)." },
 	{ "alert", "group_interval", KT_DURATION, C(alert_group_interval_ms), "5m", 0, 86400000, 1000, NULL, RELOAD_LIVE,
 	  "Least time between two notifications of one rule's alerts about new changes (Alertmanager's group_interval)." },
+	{ "alert", "snapshot_interval", KT_DURATION, C(alert_snapshot_interval_ms), "60s", 1000, 86400000, 1000, NULL, RELOAD_LIVE,
+	  "Length of a metric_snapshots window: each key's counts over it are written to PostgreSQL when it ends (a bare number is seconds)." },
 
 	{ "rule", "metric", KT_ENUM, R(metric), NULL, NOLIM, 0, "event_rate|event_count|handle_time_avg|handle_time_max|handle_time_p95|wait_time_avg|wait_time_max|wait_time_p95|queue_time_avg|queue_time_max|queue_time_p95|latency_p50|latency_p95|latency_p99|active_agents|rejected_transitions|invalid_rate", RELOAD_LIVE,
 	  "[rule NAME] what is measured over the window (required); times in seconds, rates per second, invalid_rate a fraction." },

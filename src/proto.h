@@ -64,6 +64,13 @@ enum msg_type {
 	/* validate -> alert */
 	MSG_OBS_EVENT,		/* payload: tuple (record.h) */
 
+	/* alert -> pgsink: seq is the alert worker's own record number
+	 * (durable in its journal); pgsink answers on the same channel with
+	 * MSG_ACK_COMMITTED once a record is committed.  A resend after a
+	 * crash is a no-op in the tables (natural unique keys). */
+	MSG_ALERT_TRANSITION,	/* payload: tuple (record.h, enum alert_field) */
+	MSG_METRIC_SNAPSHOT,	/* payload: tuple (record.h, enum snapshot_field) */
+
 	/* cxpipectl <-> master */
 	MSG_CLI_REQUEST,	/* payload: argv strings, each NUL-terminated */
 	MSG_CLI_REPLY,		/* flags: exit status for cxpipectl; payload: text */

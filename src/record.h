@@ -110,4 +110,38 @@ enum obs_field {
 	OBS_NFIELDS
 };
 
+/* MSG_ALERT_TRANSITION (alert -> pgsink): alerts, one row per transition,
+ * key (fingerprint, state, severity, starts_at). */
+enum alert_field {
+	AL_FINGERPRINT = 0,	/* rule and scope value, stable across restarts */
+	AL_RULE,
+	AL_SCOPE,		/* scope value, "" for global */
+	AL_SEVERITY,		/* "warning" or "critical" */
+	AL_STATE,		/* "firing" or "resolved" */
+	AL_VALUE,		/* number, or NULL */
+	AL_THRESHOLD,		/* number, or NULL */
+	AL_STARTS_US,		/* microseconds since the epoch, decimal */
+	AL_ENDS_US,		/* resolved: microseconds since the epoch; or NULL */
+	AL_LABELS,		/* JSON object, or NULL */
+	AL_NFIELDS
+};
+
+/* MSG_METRIC_SNAPSHOT (alert -> pgsink): metric_snapshots, one row per
+ * metric, scope and window, key (metric, scope_kind, scope_value,
+ * window_start).  Numbers are decimal text; all but the window may be NULL. */
+enum snapshot_field {
+	MS_METRIC = 0,		/* e.g. "events" */
+	MS_SCOPE_KIND,		/* e.g. "key", "queue", "global" */
+	MS_SCOPE_VALUE,		/* "" for global */
+	MS_WINDOW_START_US,	/* microseconds since the epoch */
+	MS_WINDOW_END_US,
+	MS_VALUE,
+	MS_COUNT,		/* integer */
+	MS_INVALID,		/* integer */
+	MS_AVG,
+	MS_MAX,
+	MS_P95,
+	MS_NFIELDS
+};
+
 #endif

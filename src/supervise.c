@@ -26,6 +26,7 @@ static const enum role edges[][2] = {
 	{ ROLE_INGEST, ROLE_VALIDATE },
 	{ ROLE_VALIDATE, ROLE_PGSINK },
 	{ ROLE_VALIDATE, ROLE_ALERT },
+	{ ROLE_ALERT, ROLE_PGSINK },
 };
 
 static const char *state_names[] = {

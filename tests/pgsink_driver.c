@@ -657,8 +657,8 @@ check_rest(struct drv *d, PGconn *db, uint64_t fam)
 	    (uint64_t)db_value(db, "SELECT seq FROM cxpipe_offsets WHERE source = 'replay1'") != max_replay ||
 	    db_value(db, "SELECT count(*) FROM cxpipe_offsets") != 2)
 		die("cxpipe_offsets is wrong");
-	if (db_value(db, "SELECT max(version) FROM cxpipe_schema_version") != 3)
-		die("schema version is not 3");
+	if (db_value(db, "SELECT max(version) FROM cxpipe_schema_version") != 4)
+		die("schema version is not 4");
 	printf("pgsink_driver: %" PRIu64 " dead letters (%" PRIu64 " refused by "
 	    "PostgreSQL), offsets and schema version as expected\n",
 	    dead + bad + fam, bad + fam);
@@ -727,7 +727,8 @@ main(int argc, char **argv)
 		PQclear(db_exec(db, "DROP TABLE IF EXISTS cxone_events,"
 		    " cxpipe_dead_letters, cxpipe_offsets, cxpipe_schema_version,"
 		    " analytics_events, agent_state_changes, agent_states,"
-		    " data_action_events, data_action_rollups"));
+		    " data_action_events, data_action_rollups, alerts,"
+		    " metric_snapshots"));
 	PQfinish(db);
 	drv_model(&d);
 

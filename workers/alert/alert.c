@@ -24,6 +24,8 @@
 #include "record.h"
 #include "tuple.h"
 #include "window.h"
+#include "persist.h"
+#include "snapshot.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -138,6 +140,8 @@ alert_handle_obs(struct alert *a, const uint8_t *p, size_t len)
 	}
 	a->observations++;
 	alert_feed_eval(a, &t, valid[0] == '1');
+	snapshot_observe(a->snap, t.val[OBS_FAMILY], t.val[OBS_TYPE],
+	    t.val[OBS_QUEUE], valid[0] == '1');
 	if (valid[0] == '0') {
 		a->invalid++;
 		return;
@@ -309,6 +313,19 @@ alert_configure(struct worker *w, const struct config *conf,
 		a->tick.tv_usec = (conf->alert_eval_interval_ms % 1000) * 1000;
 		event_add(a->ev_tick, &a->tick);
 	}
+	if (a->persist == NULL) {
+		a->persist = persist_new(worker_base(w), conf->spool_dir, 0);
+		a->snap = snapshot_new(worker_base(w), a->persist,
+		    conf->alert_snapshot_interval_ms, (size_t)conf->alert_max_keys);
+		if (a->pgsink_fd != -1)
+			persist_attach(a->persist, a->pgsink_fd);
+		a->pgsink_fd = -1;
+#ifdef CXPIPE_TEST_HOOKS
+		persist_test_transitions(a->persist);
+#endif
+	} else
+		snapshot_configure(a->snap, conf->alert_snapshot_interval_ms,
+		    (size_t)conf->alert_max_keys);
 	/* A channel attached before the first config waited for the window. */
 	if (a->obs != NULL && channel_is_paused(a->obs))
 		channel_pause(a->obs, false);
@@ -321,6 +338,16 @@ alert_attach(struct worker *w, enum role peer, int fd)
 {
 	struct alert	*a = worker_arg(w);
 
+	if (peer == ROLE_PGSINK) {
+		if (a->persist != NULL)
+			persist_attach(a->persist, fd);
+		else {
+			if (a->pgsink_fd != -1)
+				close(a->pgsink_fd);
+			a->pgsink_fd = fd;
+		}
+		return;
+	}
 	if (peer != ROLE_VALIDATE) {
 		log_warnx("attach from %s: not a neighbour of alert",
 		    role_name(peer));
@@ -406,6 +433,10 @@ alert_stats(struct worker *w, struct buf *b)
 	    (unsigned long long)a->observations,
 	    (unsigned long long)a->invalid, (unsigned long long)a->malformed,
 	    (unsigned long long)a->oversized, a->obs != NULL ? "true" : "false");
+	if (a->persist != NULL) {
+		persist_stats(a->persist, b);
+		snapshot_stats(a->snap, b);
+	}
 	if (a->win == NULL)
 		return;
 	buf_printf(b, ",\"keys\":%zu,\"max_keys\":%zu,\"evictions\":%llu,"
@@ -464,6 +495,13 @@ alert_shutdown(struct worker *w)
 	a->ev = NULL;
 	silence_set_free(a->silences);
 	a->silences = NULL;
+	snapshot_free(a->snap);
+	a->snap = NULL;
+	persist_free(a->persist);
+	a->persist = NULL;
+	if (a->pgsink_fd != -1)
+		close(a->pgsink_fd);
+	a->pgsink_fd = -1;
 }
 
 static const struct worker_ops alert_ops = {
@@ -482,5 +520,6 @@ alert_main(void)
 	struct alert	 a;
 
 	memset(&a, 0, sizeof(a));
+	a.pgsink_fd = -1;
 	return worker_main(&alert_ops, &a);
 }

@@ -24,6 +24,9 @@ struct alert {
 	struct silence_set *silences;
 	struct event	*ev_tick;
 	struct timeval	 tick;
+	struct persist	*persist;	/* records for pgsink (persist.h) */
+	struct snapshot	*snap;		/* metric snapshots (snapshot.h) */
+	int		 pgsink_fd;	/* attached before the first config */
 };
 
 /* Seconds on the monotonic clock of the windows. */

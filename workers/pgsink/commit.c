@@ -10,6 +10,7 @@
 #include "log.h"
 #include "proto.h"
 #include "xmalloc.h"
+#include "alert_rows.h"
 #include "batch.h"
 #include "commit.h"
 #include "pg_conn.h"
@@ -31,6 +32,8 @@ struct commit_group {
 struct commit {
 	struct pg_conn		*pg;
 	struct batch		*batch;
+	struct alert_rows	*alert;
+	size_t			 nalert;	/* alert records in flight */
 	commit_done_cb		 done;
 	void			*arg;
 	char			*err;
@@ -50,14 +53,15 @@ struct commit {
 };
 
 struct commit *
-commit_new(struct pg_conn *pg, struct batch *batch, commit_done_cb done,
-    void *arg, char *errbuf, size_t errlen)
+commit_new(struct pg_conn *pg, struct batch *batch, struct alert_rows *alert,
+    commit_done_cb done, void *arg, char *errbuf, size_t errlen)
 {
 	struct commit	*c;
 
 	c = xcalloc(1, sizeof(*c));
 	c->pg = pg;
 	c->batch = batch;
+	c->alert = alert;
 	c->done = done;
 	c->arg = arg;
 	c->err = errbuf;
@@ -83,11 +87,33 @@ commit_inflight(const struct commit *c)
 	return c->busy ? c->plan.n : 0;
 }
 
+size_t
+commit_inflight_alert(const struct commit *c)
+{
+	return c->busy ? c->nalert : 0;
+}
+
 void
 commit_abandon(struct commit *c)
 {
 	batch_plan_clear(&c->plan);
 	c->busy = false;
+	c->nalert = 0;
+}
+
+/* Queues the alert records' statements and, when there are records of
+ * the batch, the offsets; they never fail on data (alert_rows.h). */
+static void
+commit_send_tail(struct commit *c)
+{
+	if (alert_rows_build(c->alert, MSG_ALERT_TRANSITION, c->nalert, &c->st))
+		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
+	if (alert_rows_build(c->alert, MSG_METRIC_SNAPSHOT, c->nalert, &c->st))
+		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
+	if (c->plan.n > 0) {
+		batch_build_offsets(c->batch, &c->plan, &c->st);
+		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
+	}
 }
 
 /* Resets the connection because a statement failed in a way a retry after
@@ -117,12 +143,15 @@ commit_finish(struct commit *c)
 	r.collapsed = c->plan.collapsed;
 	r.refused = c->refused;
 	r.row_by_row = c->row_by_row;
+	r.nalert = c->nalert;
+	r.alert_max_seq = alert_rows_max_seq(c->alert, c->nalert);
 	if (c->refused > 0)
 		log_warnx("records %" PRIu64 " to %" PRIu64 ": %zu rows refused by "
 		    "PostgreSQL were stored as dead letters (last: %s)",
 		    r.first_seq, r.max_seq, c->refused, c->err);
 	batch_plan_clear(&c->plan);
 	c->busy = false;
+	c->nalert = 0;
 	c->done(c->arg, &r);
 }
 
@@ -175,8 +204,7 @@ commit_send_rows(struct commit *c)
 		j = i < c->fine_until ? i + 1 : i + g < n ? i + g : n;
 		commit_send_group(c, i, j, &nres);
 	}
-	batch_build_offsets(c->batch, &c->plan, &c->st);
-	pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
+	commit_send_tail(c);
 	pg_conn_query(c->pg, "COMMIT", 0, NULL);
 	pg_conn_sync(c->pg, commit_row_done_cb, c);
 }
@@ -228,18 +256,23 @@ commit_row_done_cb(void *arg, PGresult **res, int n)
 	commit_send_rows(c);
 }
 
-/* First in every batch transaction: no other session has committed
- * records of this batch (see migration 3); else the batch fails with
- * SQLSTATE CX001, the connection is reset and the committed position is
- * read again. */
-static void
+/* First in every batch transaction with records of validate's stream:
+ * no other session has committed them (see migration 3); else the batch
+ * fails with SQLSTATE CX001, the connection is reset and the committed
+ * position is read again.  Returns the statements queued (0 or 1); a
+ * transaction of alert records alone needs no claim (their keys are
+ * natural, see alert_rows.h). */
+static int
 commit_claim(struct commit *c)
 {
 	char		 first[24];
 	const char	*v[1] = { first };
 
+	if (c->plan.n == 0)
+		return 0;
 	snprintf(first, sizeof(first), "%" PRIu64, c->plan.first_seq);
 	pg_conn_query(c->pg, "SELECT cxpipe_claim($1::bigint)", 1, v);
+	return 1;
 }
 
 /* The whole batch came back: committed, or a data error sends it again
@@ -271,18 +304,18 @@ commit_batch_done_cb(void *arg, PGresult **res, int n)
 	c->unit = c->fine_until = 0;
 	pg_conn_query(c->pg, "ROLLBACK", 0, NULL);
 	pg_conn_query(c->pg, "BEGIN", 0, NULL);
-	commit_claim(c);
-	c->prefix = 3;
+	c->prefix = 2 + commit_claim(c);
 	commit_send_rows(c);
 }
 
 void
-commit_start(struct commit *c, size_t n)
+commit_start(struct commit *c, size_t n, size_t nalert)
 {
 	struct batch_plan	*p = &c->plan;
 	uint32_t		 fam;
 
 	batch_plan_make(c->batch, n, p);
+	c->nalert = nalert;
 	c->busy = true;
 	c->row_by_row = false;
 	c->refused = 0;
@@ -294,8 +327,7 @@ commit_start(struct commit *c, size_t n)
 			    c->st.values);
 	if (batch_build_dead(c->batch, p, 0, p->nunits, &c->st))
 		pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
-	batch_build_offsets(c->batch, p, &c->st);
-	pg_conn_query(c->pg, c->st.sql, c->st.nparams, c->st.values);
+	commit_send_tail(c);
 	pg_conn_query(c->pg, "COMMIT", 0, NULL);
 	pg_conn_sync(c->pg, commit_batch_done_cb, c);
 }

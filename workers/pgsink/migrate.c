@@ -192,12 +192,62 @@ static const char *const migration_3[] = {
 	NULL
 };
 
+/*
+ * Migration 4: what the alert worker produces.  alerts holds one row per
+ * transition, metric_snapshots one row per metric, scope and window; both
+ * are written ON CONFLICT DO NOTHING on the unique keys below, so a record
+ * the alert worker sends again after a crash changes nothing.
+ */
+static const char *const migration_4[] = {
+	"CREATE TABLE alerts ("
+	" id bigserial PRIMARY KEY,"
+	" fingerprint text NOT NULL,"
+	" rule text NOT NULL,"
+	" scope text NOT NULL DEFAULT '',"
+	" severity text NOT NULL,"
+	" state text NOT NULL CHECK (state IN ('firing', 'resolved')),"
+	" value double precision,"
+	" threshold double precision,"
+	" starts_at timestamptz NOT NULL,"
+	" ends_at timestamptz,"
+	" labels jsonb NOT NULL DEFAULT '{}',"
+	" seq bigint NOT NULL,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" UNIQUE (fingerprint, state, severity, starts_at))",
+
+	"CREATE INDEX alerts_rule_idx ON alerts (rule, starts_at)",
+
+	"CREATE INDEX alerts_starts_at_idx ON alerts (starts_at)",
+
+	"CREATE TABLE metric_snapshots ("
+	" metric text NOT NULL,"
+	" scope_kind text NOT NULL,"
+	" scope_value text NOT NULL DEFAULT '',"
+	" window_start timestamptz NOT NULL,"
+	" window_end timestamptz NOT NULL,"
+	" value double precision,"
+	" count bigint,"
+	" invalid bigint,"
+	" avg double precision,"
+	" max double precision,"
+	" p95 double precision,"
+	" seq bigint NOT NULL,"
+	" created_at timestamptz NOT NULL DEFAULT now(),"
+	" PRIMARY KEY (metric, scope_kind, scope_value, window_start))",
+
+	"CREATE INDEX metric_snapshots_window_idx"
+	" ON metric_snapshots (window_start)",
+
+	NULL
+};
+
 /* Every migration, in order: index i is version i + 1.  Forward only: a
  * released migration is never edited, a change is a new one. */
 static const char *const *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 #define MIGRATE_LATEST	((int)(sizeof(migrations) / sizeof(migrations[0])))
 

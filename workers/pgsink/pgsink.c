@@ -17,6 +17,7 @@
 #include "proto.h"
 #include "worker.h"
 #include "xmalloc.h"
+#include "alert_rows.h"
 #include "batch.h"
 #include "commit.h"
 #include "latency.h"
@@ -38,6 +39,7 @@ struct pgsink {
 	struct pg_conn		*pg;
 	struct migrate		*mig;
 	struct batch		*batch;		/* accepted, not yet committed */
+	struct alert_rows	*arows;		/* alert's records, not yet committed */
 	struct commit		*commit;
 	struct channel		*validate;
 	struct channel		*alert;
@@ -53,7 +55,7 @@ struct pgsink {
 	bool			 flow_paused;
 	bool			 stopping;
 	bool			 drained;
-	bool			 alert_warned;
+	bool			 alert_paused;
 	uint64_t		 committed;
 	uint64_t		 last_accepted;
 	uint64_t		 last_received;
@@ -65,6 +67,9 @@ struct pgsink {
 	uint64_t		 collapsed;
 	uint64_t		 duplicates;
 	uint64_t		 unsynced_ignored;
+	uint64_t		 alert_committed;	/* alert records */
+	uint64_t		 alert_malformed;
+	uint64_t		 alert_acked;		/* highest alert seq committed */
 	char			 last_error[512];
 	struct latency		 latency;	/* accept to commit, since start */
 };
@@ -76,6 +81,20 @@ static size_t
 pgsink_waiting(const struct pgsink *s)
 {
 	return batch_count(s->batch) - commit_inflight(s->commit);
+}
+
+/* Alert records still waiting for a transaction. */
+static size_t
+pgsink_waiting_alert(const struct pgsink *s)
+{
+	return alert_rows_count(s->arows) - commit_inflight_alert(s->commit);
+}
+
+/* Everything held and not committed, validate's and alert's. */
+static size_t
+pgsink_pending(const struct pgsink *s)
+{
+	return batch_count(s->batch) + alert_rows_count(s->arows);
 }
 
 /* Tells validate (and through it ingest) what is committed. */
@@ -100,6 +119,13 @@ pgsink_update_flow(struct pgsink *s)
 		s->flow_paused = false;
 	if (s->validate != NULL)
 		channel_pause(s->validate, !s->committed_known || s->flow_paused);
+	n = alert_rows_count(s->arows);
+	if (!s->alert_paused && n >= 4 * bs)
+		s->alert_paused = true;
+	else if (s->alert_paused && n < 2 * bs)
+		s->alert_paused = false;
+	if (s->alert != NULL)
+		channel_pause(s->alert, s->alert_paused);
 }
 
 /* Tells the master this worker is done, once. */
@@ -112,6 +138,9 @@ pgsink_drained(struct pgsink *s)
 	if (batch_count(s->batch) > 0)
 		log_warnx("stopping with %zu records uncommitted (PostgreSQL is "
 		    "unavailable); the spool keeps them", batch_count(s->batch));
+	if (alert_rows_count(s->arows) > 0)
+		log_warnx("stopping with %zu alert records uncommitted; the alert "
+		    "worker's journal keeps them", alert_rows_count(s->arows));
 	worker_drained(s->w);
 }
 
@@ -119,11 +148,12 @@ pgsink_drained(struct pgsink *s)
 static void
 pgsink_maybe_flush(struct pgsink *s)
 {
-	size_t	 n = pgsink_waiting(s);
+	size_t	 n = pgsink_waiting(s), na = pgsink_waiting_alert(s);
 
-	if (s->db != DB_IDLE || !pg_conn_is_idle(s->pg) || n == 0)
+	if (s->db != DB_IDLE || !pg_conn_is_idle(s->pg) || n + na == 0)
 		return;
-	if (n >= (size_t)s->batch_size || s->delay_due || s->stopping)
+	if (n >= (size_t)s->batch_size || na >= (size_t)s->batch_size ||
+	    s->delay_due || s->stopping)
 		pgsink_flush(s);
 }
 
@@ -178,14 +208,26 @@ pgsink_committed_cb(void *arg, const struct commit_result *r)
 	s->collapsed += r->collapsed;
 	s->row_by_row += r->row_by_row;
 	s->batches++;
-	s->committed = r->max_seq;
-	pgsink_note_latency(s, r->n);
-	batch_pop(s->batch, r->n);
+	if (r->n > 0) {
+		s->committed = r->max_seq;
+		pgsink_note_latency(s, r->n);
+		batch_pop(s->batch, r->n);
+	}
+	if (r->nalert > 0) {
+		alert_rows_pop(s->arows, r->nalert);
+		s->alert_committed += r->nalert;
+		if (r->alert_max_seq > s->alert_acked)
+			s->alert_acked = r->alert_max_seq;
+		if (s->alert != NULL)
+			channel_send(s->alert, MSG_ACK_COMMITTED, 0,
+			    r->alert_max_seq, NULL, 0);
+	}
 	s->db = DB_IDLE;
 	pg_conn_healthy(s->pg);
-	pgsink_send_ack(s);
+	if (r->n > 0)
+		pgsink_send_ack(s);
 	pgsink_update_flow(s);
-	if (s->stopping && batch_count(s->batch) == 0) {
+	if (s->stopping && pgsink_pending(s) == 0) {
 		pgsink_drained(s);
 		return;
 	}
@@ -196,16 +238,18 @@ pgsink_committed_cb(void *arg, const struct commit_result *r)
 static void
 pgsink_flush(struct pgsink *s)
 {
-	size_t	 n = batch_count(s->batch);
+	size_t	 n = batch_count(s->batch), na = alert_rows_count(s->arows);
 
 	if (n > (size_t)s->batch_size)
 		n = (size_t)s->batch_size;
+	if (na > (size_t)s->batch_size)
+		na = (size_t)s->batch_size;
 	s->delay_due = false;
 	evtimer_del(s->ev_delay);
-	if (batch_count(s->batch) > n)
+	if (batch_count(s->batch) > n || alert_rows_count(s->arows) > na)
 		pgsink_arm_delay(s);
 	s->db = DB_BUSY;
-	commit_start(s->commit, n);
+	commit_start(s->commit, n, na);
 }
 
 /* The schema is current and the committed position read: the connection
@@ -220,7 +264,7 @@ pgsink_migrated_cb(void *arg, uint64_t committed)
 	s->db = DB_IDLE;
 	/* With records waiting, only a commit proves the connection useful
 	 * (a batch that keeps failing must not reset the backoff). */
-	if (batch_count(s->batch) == 0)
+	if (pgsink_pending(s) == 0)
 		pg_conn_healthy(s->pg);
 	if (!s->committed_known) {
 		s->committed_known = true;
@@ -239,11 +283,11 @@ pgsink_migrated_cb(void *arg, uint64_t committed)
 	if ((dropped = batch_drop_through(s->batch, s->committed)) > 0)
 		log_info("%zu pending records were already committed", dropped);
 	pgsink_update_flow(s);
-	if (s->stopping && batch_count(s->batch) == 0) {
+	if (s->stopping && pgsink_pending(s) == 0) {
 		pgsink_drained(s);
 		return;
 	}
-	s->delay_due = batch_count(s->batch) > 0;
+	s->delay_due = pgsink_pending(s) > 0;
 	pgsink_maybe_flush(s);
 }
 
@@ -330,8 +374,8 @@ pgsink_validate_eof_cb(struct channel *ch, const char *why, void *arg)
 	s->synced = false;
 }
 
-/* The alert worker's records have no message type yet: they are ignored,
- * with one warning, rather than stored wrongly. */
+/* Takes one record of the alert worker: transitions and snapshots go in
+ * the next transaction; what is already in the tables stays as it is. */
 static void
 pgsink_alert_msg_cb(struct channel *ch, const struct msg_hdr *h,
     const uint8_t *p, int fd, void *arg)
@@ -340,10 +384,19 @@ pgsink_alert_msg_cb(struct channel *ch, const struct msg_hdr *h,
 
 	if (fd != -1)
 		close(fd);
-	if (!s->alert_warned)
-		log_warnx("alert: %s is not handled by pgsink yet; ignored",
-		    proto_type_name(h->type));
-	s->alert_warned = true;
+	if (h->type != MSG_ALERT_TRANSITION && h->type != MSG_METRIC_SNAPSHOT) {
+		log_warnx("alert: unexpected %s", proto_type_name(h->type));
+		return;
+	}
+	if (!alert_rows_add(s->arows, h->type, h->seq, p, h->len)) {
+		if (s->alert_malformed++ == 0)
+			log_warnx("alert: malformed %s record %" PRIu64 " ignored",
+			    proto_type_name(h->type), h->seq);
+		return;
+	}
+	pgsink_arm_delay(s);
+	pgsink_update_flow(s);
+	pgsink_maybe_flush(s);
 }
 
 static void
@@ -398,7 +451,7 @@ pgsink_configure(struct worker *w, const struct config *conf,
 	    pgsink_pg_ready_cb, pgsink_pg_lost_cb, s, s->last_error,
 	    sizeof(s->last_error));
 	s->mig = migrate_new(s->pg, pgsink_migrated_cb, s);
-	s->commit = commit_new(s->pg, s->batch, pgsink_committed_cb, s,
+	s->commit = commit_new(s->pg, s->batch, s->arows, pgsink_committed_cb, s,
 	    s->last_error, sizeof(s->last_error));
 	pg_conn_start(s->pg);
 	return 0;
@@ -423,6 +476,7 @@ pgsink_attach(struct worker *w, enum role peer, int fd)
 		channel_free(s->alert);
 		s->alert = channel_new(s->base, fd, "alert", pgsink_alert_msg_cb,
 		    pgsink_alert_eof_cb, s);
+		pgsink_update_flow(s);
 		break;
 	default:
 		log_warnx("attach: %s is not a neighbour of pgsink", role_name(peer));
@@ -455,6 +509,11 @@ pgsink_stats(struct worker *w, struct buf *b)
 	buf_add_str(b, text != NULL ? text : "\"\"");
 	free(text);
 	buf_printf(b, ",\"batch_size\":%lld", (long long)s->batch_size);
+	buf_printf(b, ",\"alert_attached\":%s,\"alert_records_committed\":%"
+	    PRIu64 ",\"alert_records_pending\":%zu,\"alert_records_malformed\":%"
+	    PRIu64 ",\"alert_committed_seq\":%" PRIu64,
+	    s->alert != NULL ? "true" : "false", s->alert_committed,
+	    alert_rows_count(s->arows), s->alert_malformed, s->alert_acked);
 	buf_printf(b, ",\"commit_latency_p50_us\":%" PRIu64
 	    ",\"commit_latency_p99_us\":%" PRIu64,
 	    latency_quantile(&s->latency, 0.50), latency_quantile(&s->latency, 0.99));
@@ -470,8 +529,8 @@ pgsink_stop(struct worker *w)
 
 	pgsink_bind(s, w);
 	s->stopping = true;
-	log_info("stopping with %zu records to commit", batch_count(s->batch));
-	if (s->pg == NULL || batch_count(s->batch) == 0) {
+	log_info("stopping with %zu records to commit", pgsink_pending(s));
+	if (s->pg == NULL || pgsink_pending(s) == 0) {
 		if (s->db != DB_BUSY)
 			pgsink_drained(s);
 		return;
@@ -500,6 +559,8 @@ pgsink_shutdown(struct worker *w)
 	migrate_free(s->mig);
 	pg_conn_free(s->pg);
 	batch_free(s->batch);
+	alert_rows_free(s->arows);
+	s->arows = NULL;
 	s->validate = s->alert = NULL;
 	s->ev_delay = NULL;
 	s->mig = NULL;
@@ -524,6 +585,7 @@ pgsink_main(void)
 
 	s = xcalloc(1, sizeof(*s));
 	s->batch = batch_new();
+	s->arows = alert_rows_new();
 	s->batch_size = 500;
 	status = worker_main(&ops, s);
 	free(s);
