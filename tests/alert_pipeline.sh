@@ -4,7 +4,8 @@
 # verdicts, into the alert worker's rules.  Long calls raise handle time
 # over its threshold and an agent-state change outside the [states] matrix
 # raises the transition rule: the test's webhook receiver gets both
-# firings, and `cxpipectl alerts` lists them.
+# firings, and `cxpipectl alerts` lists them.  Events replayed to a new
+# validate (killed while pgsink is frozen) are observed once, not twice.
 set -eu
 . "$(dirname "$0")/lib.sh"
 tl_setup
@@ -62,5 +63,26 @@ grep '"rule":"long_calls"' "$TL_DIR/rx/hook" | grep -q '"severity":"critical"' |
 ctl alerts >"$TL_DIR/alerts.out" || fail "cxpipectl alerts"
 assert_grep "long_calls" "$TL_DIR/alerts.out"
 assert_grep "odd_agents" "$TL_DIR/alerts.out"
+
+# pgsink frozen, ten more events observed, validate killed: ingest replays
+# what is not committed to the new validate, which observes it again.
+assert_eq 21 "$(tl_stat alert observations)" "observations of 21 events"
+pg=$(tl_worker_pid pgsink)
+kill -STOP "$pg"
+for i in $(seq 21 30); do
+	printf '{"interactionId":"a%d","timestamp":"%s","type":"call","idempotencyKey":"alert-%d","attributes":{"duration":5}}\n' \
+	    "$i" "$now" "$i"
+done >"$TL_DIR/more.ndjson"
+tl_post_file "$TL_DIR/more.ndjson" 10
+seen() { [ "$(tl_stat alert observations)" -ge 31 ]; }
+TL_WAIT=30 tl_wait seen || { kill -CONT "$pg"; fail "alert did not observe the ten events"; }
+old=$(tl_worker_pid validate)
+kill -KILL "$old"
+tl_wait_restarted validate "$old"
+kill -CONT "$pg"
+tl_wait_committed 60
+replayed() { [ "$(tl_stat alert replayed)" -ge 10 ]; }
+TL_WAIT=30 tl_wait replayed || fail "no replayed observation counted: $(tl_stat alert replayed)"
+assert_eq 31 "$(tl_stat alert observations)" "observations after a replay (each event once)"
 tl_stop_daemon || fail "daemon exit status"
 exit 0

@@ -168,6 +168,14 @@ alert_obs_cb(struct channel *ch, const struct msg_hdr *h, const uint8_t *p,
 		    proto_type_name(h->type));
 		return;
 	}
+	/* Events replayed to a new validate or pgsink are observed again:
+	 * count each sequence once (0: a sender that does not number). */
+	if (h->seq != 0 && h->seq <= a->obs_seq) {
+		a->replayed++;
+		return;
+	}
+	if (h->seq != 0)
+		a->obs_seq = h->seq;
 	alert_handle_obs(a, p, h->len);
 }
 
@@ -429,10 +437,12 @@ alert_stats(struct worker *w, struct buf *b)
 	size_t			 n = 0, i;
 
 	buf_printf(b, "\"observations\":%llu,\"invalid\":%llu,"
-	    "\"malformed\":%llu,\"oversized\":%llu,\"validate_attached\":%s",
+	    "\"malformed\":%llu,\"oversized\":%llu,\"replayed\":%llu,"
+	    "\"validate_attached\":%s",
 	    (unsigned long long)a->observations,
 	    (unsigned long long)a->invalid, (unsigned long long)a->malformed,
-	    (unsigned long long)a->oversized, a->obs != NULL ? "true" : "false");
+	    (unsigned long long)a->oversized, (unsigned long long)a->replayed,
+	    a->obs != NULL ? "true" : "false");
 	if (a->persist != NULL) {
 		persist_stats(a->persist, b);
 		snapshot_stats(a->snap, b);

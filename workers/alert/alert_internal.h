@@ -18,6 +18,8 @@ struct alert {
 	uint64_t	 malformed;	/* MSG_OBS_EVENT that could not be read */
 	uint64_t	 oversized;	/* keys too long to keep in a window */
 	uint64_t	 silenced;	/* notifications a silence held back */
+	uint64_t	 obs_seq;	/* highest event sequence observed */
+	uint64_t	 replayed;	/* observations of events seen before */
 	struct eval	*ev;		/* aggregates and rules */
 	struct curl_loop *curl;
 	struct webhook_set *hooks;

@@ -141,7 +141,8 @@ validate_observe(struct validate *v, enum family fam,
 	} else
 		tuple_add_null(b);
 	validate_add_jstr(b, o->state);
-	channel_send(v->obs, MSG_OBS_EVENT, 0, 0, b->data, b->len);
+	/* The event's sequence: alert ignores what it saw before a replay. */
+	channel_send(v->obs, MSG_OBS_EVENT, 0, v->last_seq, b->data, b->len);
 }
 
 /* Each family's rules, by enum family. */
