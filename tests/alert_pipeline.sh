@@ -4,7 +4,8 @@
 # verdicts, into the alert worker's rules.  Long calls raise handle time
 # over its threshold and an agent-state change outside the [states] matrix
 # raises the transition rule: the test's webhook receiver gets both
-# firings, and `cxpipectl alerts` lists them.  Events replayed to a new
+# firings, and `cxpipectl alerts` lists them; a reload changes a threshold
+# live and keeps the window.  Events replayed to a new
 # validate (killed while pgsink is frozen) are observed once, not twice.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -63,6 +64,15 @@ grep '"rule":"long_calls"' "$TL_DIR/rx/hook" | grep -q '"severity":"critical"' |
 ctl alerts >"$TL_DIR/alerts.out" || fail "cxpipectl alerts"
 assert_grep "long_calls" "$TL_DIR/alerts.out"
 assert_grep "odd_agents" "$TL_DIR/alerts.out"
+
+# A live reload that raises the critical threshold: the alert stays
+# firing, now as a warning, with the value of the same window (the
+# window's state survives the reload).
+sed -i 's/^warning = 300$/warning = 300\ncritical = 700/' "$TL_CONF"
+grep -q '^critical = 700$' "$TL_CONF" || fail "could not edit the config"
+assert_status 0 ctl reload
+downgraded() { ctl alerts | grep -Eq '^long_calls +global +firing +warning +610\.5 '; }
+TL_WAIT=20 tl_wait downgraded || fail "after the reload: $(ctl alerts)"
 
 # pgsink frozen, ten more events observed, validate killed: ingest replays
 # what is not committed to the new validate, which observes it again.
