@@ -14,35 +14,14 @@ set -eu
 tl_setup
 tl_pg_start
 count=30000
-mkdir -p "$TL_DIR/sim"
-"$CXSIM" serve --port 0 --ready-file "$TL_DIR/sim/port" --manifest-dir "$TL_DIR/sim/man" \
-    --duration 240 --family interaction --family agent_state --count "$count" \
-    --rate 3000 --dup-rate 0.05 --invalid-rate 0.02 >"$TL_DIR/sim/sim.log" 2>&1 &
-sim=$!
-TL_BG_PIDS="$TL_BG_PIDS $sim"
-TL_WAIT=10 tl_wait test -s "$TL_DIR/sim/port" || fail "simulator did not start"
-port=$(cat "$TL_DIR/sim/port")
-printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"
-tl_write_config <<EOF2
-[stream cx]
-family = interaction
-token_url = http://127.0.0.1:$port/oauth/token
-client_id = cxpipe-sim
-client_secret_file = $TL_DIR/client.secret
-ws_url = /ws/interaction
-subscribe = {"type":"subscribe"}
-backoff_base = 100ms
-backoff_cap = 1s
-
-[stream agents]
-family = agent_state
-transport = poll
-poll_interval = 200ms
-token_url = http://127.0.0.1:$port/oauth/token
-client_id = cxpipe-sim
-client_secret_file = $TL_DIR/client.secret
-poll_url = /poll/agent_state
-EOF2
+TL_SIM_DURATION=240 tl_start_sim --family interaction --family agent_state --count "$count" \
+    --rate 3000 --dup-rate 0.05 --invalid-rate 0.02
+sim=$SIM_PID
+{
+	tl_stream_section cx interaction websocket "backoff_base = 100ms" "backoff_cap = 1s"
+	tl_stream_section agents agent_state poll "poll_interval = 200ms"
+} >"$TL_DIR/streams.conf"
+tl_write_config <"$TL_DIR/streams.conf"
 tl_start_daemon
 agents() { tl_psql -c "SELECT (SELECT coalesce(sum(revision), 0) FROM agent_state_changes) + (SELECT count(*) FROM cxpipe_dead_letters WHERE source = 'agents')"; }
 rows() { tl_psql -c "SELECT (SELECT coalesce(sum(revision), 0) FROM cxone_events) + (SELECT count(*) FROM cxpipe_dead_letters WHERE source = 'cx')"; }

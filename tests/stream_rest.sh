@@ -9,35 +9,14 @@ set -eu
 tl_setup
 tl_pg_start
 count=2000
-mkdir -p "$TL_DIR/sim"
-"$CXSIM" serve --port 0 --ready-file "$TL_DIR/sim/port" --manifest-dir "$TL_DIR/sim/man" \
-    --duration 120 --family agent_state --family analytics --count "$count" \
-    --rate 1000 >"$TL_DIR/sim/sim.log" 2>&1 &
-sim=$!
-TL_BG_PIDS="$TL_BG_PIDS $sim"
-TL_WAIT=10 tl_wait test -s "$TL_DIR/sim/port" || fail "simulator did not start"
-port=$(cat "$TL_DIR/sim/port")
-printf 'cxpipe-sim-secret\n' >"$TL_DIR/client.secret"
-tl_write_config <<EOF2
-[stream agents]
-family = agent_state
-transport = poll
-poll_interval = 200ms
-token_url = http://127.0.0.1:$port/oauth/token
-client_id = cxpipe-sim
-client_secret_file = $TL_DIR/client.secret
-poll_url = /poll/agent_state
-
-[stream analytics]
-family = analytics
-transport = longpoll
-longpoll_timeout = 2s
-token_url = http://127.0.0.1:$port/oauth/token
-client_id = cxpipe-sim
-client_secret_file = $TL_DIR/client.secret
-longpoll_session_url = /longpoll/sessions?family=analytics
-longpoll_next_url = /longpoll/sessions/\${session_id}/next
-EOF2
+TL_SIM_DURATION=120 tl_start_sim --family agent_state --family analytics --count "$count" \
+    --rate 1000
+sim=$SIM_PID
+{
+	tl_stream_section agents agent_state poll "poll_interval = 200ms"
+	tl_stream_section analytics analytics longpoll "longpoll_timeout = 2s"
+} >"$TL_DIR/streams.conf"
+tl_write_config <"$TL_DIR/streams.conf"
 tl_start_daemon
 # Deliveries stored for a stream: revisions of its table plus dead letters.
 per_source() {
